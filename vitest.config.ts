@@ -8,8 +8,26 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts", "machines/**/*.test.ts", "simulations/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts"],
           testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          // Property-based partition simulations (bounded run count on every CI run).
+          name: "sim",
+          include: ["test/sim/**/*.test.ts"],
+          testTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          // RFC 2136 lease witnesses against real BIND 9 and Knot on loopback.
+          name: "lease",
+          include: ["test/lease/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
       {

