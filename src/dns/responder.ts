@@ -1,0 +1,277 @@
+// The authoritative responder's logic: bytes in, bytes out (or nothing). No sockets here (STYLE 5):
+// server.ts feeds it from UDP and TCP. The compiled zone is swapped by reference, so a query is
+// always answered from one whole zone, old or new, never from a half-built one.
+import { type Heartbeat, signHeartbeat } from "../core/heartbeat-record.ts";
+import { CLASS, CLASSIC_UDP_SIZE, EDNS_UDP_SIZE, FLAG, OPCODE_QUERY, RCODE, TYPE } from "./constants.ts";
+import { labelStarts, type ParsedQuery, parseQuery, scratchName } from "./query-parser.ts";
+import type { CompiledZone, StaticAnswer, Template } from "./zone-compiler.ts";
+import type { PublishedService } from "./zone-model.ts";
+
+export type Transport = "udp" | "tcp";
+
+export interface HeartbeatSource {
+  /** Random id of this process's lifetime. */
+  readonly incarnation: string;
+  /** The shared secret (newest key signs). Never logged. */
+  key: Buffer;
+}
+
+/** Counted per answer; the server turns these into metrics. */
+export interface AnswerObserver {
+  answered(rcode: number, qtype: number, transport: Transport, truncated: boolean): void;
+}
+
+const OPT_LEN = 11;
+
+export class Responder {
+  private zone: CompiledZone;
+
+  constructor(
+    zone: CompiledZone,
+    private hb: HeartbeatSource,
+    private readonly observer?: AnswerObserver,
+  ) {
+    this.zone = zone;
+  }
+
+  /** Atomically replace the zone: the next query sees the new one, in-flight ones finished on the old. */
+  swap(zone: CompiledZone): void {
+    this.zone = zone;
+  }
+
+  get serial(): number {
+    return this.zone.serial;
+  }
+
+  /** Sign heartbeats with a new key from the next query on. */
+  rekey(key: Buffer): void {
+    this.hb = { ...this.hb, key };
+  }
+
+  /** Answer one DNS message. `undefined` means: send nothing (not a query, or too short to answer). */
+  handle(query: Buffer, transport: Transport): Buffer | undefined {
+    const parsed = parseQuery(query);
+    if (parsed.kind === "drop") return undefined;
+    if (parsed.kind === "formerr") {
+      // RFC 1035 §4.1.1: NOTIMP for an opcode we do not implement, even if the rest is odd.
+      const rc = parsed.opcode !== OPCODE_QUERY ? RCODE.NOTIMP : RCODE.FORMERR;
+      return this.bare(query, parsed.opcode, parsed.qnameLen, rc, undefined, transport);
+    }
+    const q = parsed.q;
+    if (q.opcode !== OPCODE_QUERY) return this.bare(query, q.opcode, q.qnameLen, RCODE.NOTIMP, q, transport);
+    // RFC 6891 §6.1.3: we speak EDNS version 0 only.
+    if (q.edns && q.edns.version > 0)
+      return this.bare(query, q.opcode, q.qnameLen, RCODE.BADVERS, q, transport);
+    const z = this.zone;
+    // Question must be inside Z, at a label boundary; anything else is not ours (REFUSED, AA clear).
+    const zl = z.zoneKey.length;
+    const rel = q.labels - z.zoneLabels;
+    if (rel < 0 || (rel > 0 && labelStarts[rel] !== q.qnameLen - zl) || (rel === 0 && q.qnameLen !== zl))
+      return this.bare(query, q.opcode, q.qnameLen, RCODE.REFUSED, q, transport);
+    if (scratchName.toString("latin1", q.qnameLen - zl, q.qnameLen) !== z.zoneKey)
+      return this.bare(query, q.opcode, q.qnameLen, RCODE.REFUSED, q, transport);
+    if (q.qclass !== CLASS.IN) return this.bare(query, q.opcode, q.qnameLen, RCODE.REFUSED, q, transport);
+    if (isMetaQuery(q.qtype)) {
+      // RFC 5936 §2.2.1 / RFC 1995: zone transfers are not offered; other meta types are refused too.
+      return this.bare(
+        query,
+        q.opcode,
+        q.qnameLen,
+        q.qtype === TYPE.OPT ? RCODE.FORMERR : RCODE.REFUSED,
+        q,
+        transport,
+      );
+    }
+    const key = scratchName.toString("latin1", 0, q.qnameLen);
+    const node = z.names.get(key);
+    if (node) {
+      const a = q.qtype === TYPE.ANY ? node.any : (node.byType.get(q.qtype) ?? node.other);
+      return this.fromStatic(query, q, a, transport);
+    }
+    // Below one of our heartbeat names or cuts? Look at the suffix `<x>.hb.Z` (rel ≥ 3 labels deep).
+    if (rel >= 3) {
+      const cutStart = labelStarts[rel - 2]!;
+      const cutKey = scratchName.toString("latin1", cutStart, q.qnameLen);
+      if (cutKey === z.selfHbKey) return this.heartbeat(query, q, rel, transport);
+      const referral = z.cuts.get(cutKey);
+      if (referral) return this.fromTemplate(query, q, referral, transport);
+    }
+    return this.fromTemplate(query, q, z.nxdomain, transport);
+  }
+
+  /** Names under our own `<region>.hb.Z`: signed heartbeats for any nonce (wildcard semantics, RFC 4592). */
+  private heartbeat(query: Buffer, q: ParsedQuery, rel: number, transport: Transport): Buffer | undefined {
+    const z = this.zone;
+    // `<nonce>...<svc>.<region>.hb.Z` when the name is below a service subtree, else region heartbeat.
+    let hbSvc: PublishedService | undefined;
+    if (rel >= 4) hbSvc = z.services.get(scratchName.toString("latin1", labelStarts[rel - 3]!, q.qnameLen));
+    const nonceLen = scratchName[0]!;
+    const nonce = scratchName.toString("latin1", 1, 1 + nonceLen);
+    if (q.qtype !== TYPE.TXT && q.qtype !== TYPE.ANY)
+      return this.fromTemplate(query, q, z.hbNodata, transport);
+    if (!/^[a-z0-9_-]{1,63}$/.test(nonce)) return this.fromTemplate(query, q, z.hbNodata, transport);
+    const hb: Heartbeat = hbSvc
+      ? {
+          kind: "service",
+          region: z.region,
+          service: hbSvc.name,
+          nonce,
+          incarnation: this.hb.incarnation,
+          role: hbSvc.role,
+          epoch: hbSvc.epoch,
+          gateOpen: hbSvc.gateOpen,
+          demotionToken: hbSvc.demotionToken,
+        }
+      : { kind: "region", region: z.region, nonce, incarnation: this.hb.incarnation };
+    const strings = signHeartbeat(hb, this.hb.key, z.zone).map((s) => Buffer.from(s, "utf8"));
+    let rdlen = 0;
+    for (const s of strings) rdlen += 1 + s.length;
+    const qEnd = 12 + q.qnameLen + 4;
+    const len = qEnd + 12 + rdlen;
+    const out = Buffer.allocUnsafe(len + (q.edns ? OPT_LEN : 0));
+    query.copy(out, 0, 0, qEnd);
+    out.writeUInt16BE(1, 4);
+    out.writeUInt16BE(1, 6);
+    out.writeUInt32BE(0, 8);
+    let p = qEnd;
+    out.writeUInt16BE(0xc00c, p); // owner: the question name (keeps the asker's case)
+    out.writeUInt16BE(TYPE.TXT, p + 2);
+    out.writeUInt16BE(CLASS.IN, p + 4);
+    out.writeUInt32BE(0, p + 6); // TTL 0: a heartbeat must never be served from a cache
+    out.writeUInt16BE(rdlen, p + 10);
+    p += 12;
+    for (const s of strings) {
+      out[p++] = s.length;
+      s.copy(out, p);
+      p += s.length;
+    }
+    return this.finish(out, len, q, FLAG.QR | FLAG.AA, 0, transport, len);
+  }
+
+  private fromStatic(
+    query: Buffer,
+    q: ParsedQuery,
+    a: StaticAnswer,
+    transport: Transport,
+  ): Buffer | undefined {
+    const len = a.pkt.length;
+    const out = Buffer.allocUnsafe(len + (q.edns ? OPT_LEN : 0));
+    a.pkt.copy(out, 0, 0, len);
+    // The asker's question bytes: ID is patched below; the name keeps its 0x20 case, type/class as asked.
+    query.copy(out, 12, 12, 12 + q.qnameLen + 4);
+    return this.finish(out, len, q, a.flags, a.arcount, transport, a.addStart);
+  }
+
+  private fromTemplate(query: Buffer, q: ParsedQuery, t: Template, transport: Transport): Buffer | undefined {
+    const base = 12 + q.qnameLen + 4;
+    const len = base + t.body.length;
+    const out = Buffer.allocUnsafe(len + (q.edns ? OPT_LEN : 0));
+    query.copy(out, 12, 12, base);
+    t.body.copy(out, base);
+    for (let i = 0; i < t.ptrs.length; i++) {
+      const at = base + t.ptrs[i]!;
+      out.writeUInt16BE(0xc000 | ((out.readUInt16BE(at) & 0x3fff) + base), at);
+    }
+    out.writeUInt16BE(1, 4);
+    out.writeUInt16BE(t.an, 6);
+    out.writeUInt16BE(t.ns, 8);
+    out.writeUInt16BE(t.ar, 10);
+    return this.finish(out, len, q, t.flags, t.ar, transport, base + t.addStart);
+  }
+
+  /**
+   * Header, OPT and truncation, shared by every answer. `len` is the message length before OPT;
+   * `addStart` where the additional section begins (dropped first when UDP space runs short).
+   */
+  private finish(
+    out: Buffer,
+    len: number,
+    q: ParsedQuery,
+    flags: number,
+    arcount: number,
+    transport: Transport,
+    addStart: number,
+  ): Buffer {
+    out[0] = q.id >> 8;
+    out[1] = q.id & 0xff;
+    // RFC 1035 §4.1.1: RD is copied; RFC 4035 §3.1.6: so is CD. RA stays clear (not recursive).
+    const f = flags | (q.flags & (FLAG.RD | FLAG.CD));
+    out.writeUInt16BE(f, 2);
+    let size = len;
+    let ar = arcount;
+    if (transport === "udp") {
+      // RFC 6891 §6.2.5: sizes below 512 are treated as 512; we never exceed our own EDNS size.
+      const max = q.edns
+        ? Math.min(Math.max(q.edns.udpSize, CLASSIC_UDP_SIZE), EDNS_UDP_SIZE)
+        : CLASSIC_UDP_SIZE;
+      const opt = q.edns ? OPT_LEN : 0;
+      if (len + opt > max) {
+        if (addStart + opt <= max) {
+          // Only additional data does not fit: drop it (RFC 2181 §9: TC is for required data).
+          size = addStart;
+          ar = 0;
+        } else {
+          // RFC 1035 §4.2.1 / RFC 2181 §9: set TC and send no partial RRsets; the client retries over TCP.
+          size = 12 + q.qnameLen + 4;
+          ar = 0;
+          out.writeUInt16BE(f | FLAG.TC, 2);
+          out.writeUInt32BE(0, 6);
+        }
+      }
+    }
+    if (q.edns) {
+      writeOpt(out, size, 0, q.edns.doBit);
+      ar += 1;
+      size += OPT_LEN;
+    }
+    out.writeUInt16BE(ar, 10);
+    this.observer?.answered(flags & 0xf, q.qtype, transport, (out[2]! & 0x02) !== 0);
+    return size === out.length ? out : out.subarray(0, size);
+  }
+
+  /** Header (+ question when parseable) + OPT: errors, REFUSED, NOTIMP, BADVERS. */
+  private bare(
+    query: Buffer,
+    opcode: number,
+    qnameLen: number,
+    rcode: number,
+    q: ParsedQuery | undefined,
+    transport: Transport,
+  ): Buffer {
+    const qlen = qnameLen > 0 ? qnameLen + 4 : 0;
+    const opt = q?.edns ? OPT_LEN : 0;
+    const out = Buffer.alloc(12 + qlen + opt);
+    query.copy(out, 0, 0, 2);
+    // RFC 1035 §4.1.1; RFC 6891 §6.1.3: the extended part of the RCODE travels in the OPT.
+    out.writeUInt16BE(
+      FLAG.QR | (opcode << 11) | (query.readUInt16BE(2) & (FLAG.RD | FLAG.CD)) | (rcode & 0xf),
+      2,
+    );
+    if (qlen > 0) {
+      out.writeUInt16BE(1, 4);
+      query.copy(out, 12, 12, 12 + qlen);
+    }
+    if (q?.edns) {
+      writeOpt(out, 12 + qlen, rcode >> 4, q.edns.doBit);
+      out.writeUInt16BE(1, 10);
+    }
+    this.observer?.answered(rcode, q?.qtype ?? -1, transport, false);
+    return out;
+  }
+}
+
+function writeOpt(out: Buffer, at: number, extRcode: number, doBit: boolean): void {
+  out[at] = 0; // root owner
+  out.writeUInt16BE(TYPE.OPT, at + 1);
+  out.writeUInt16BE(EDNS_UDP_SIZE, at + 3);
+  out[at + 5] = extRcode;
+  out[at + 6] = 0; // version 0
+  // RFC 3225 §3: the DO bit is copied into the response.
+  out.writeUInt16BE(doBit ? 0x8000 : 0, at + 7);
+  out.writeUInt16BE(0, at + 9);
+}
+
+/** RFC 6895 §3.1: 128–255 are meta/query types; OPT (41) and TSIG-family are not askable. */
+function isMetaQuery(t: number): boolean {
+  return t === TYPE.OPT || (t >= 128 && t <= 255 && t !== TYPE.ANY);
+}

@@ -1,0 +1,130 @@
+// Sockets for the responder: UDP and TCP on the same address (DESIGN §6). The logic lives in
+// Responder (one handler interface, STYLE 5); here only framing, limits and lifecycle.
+import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { createServer, isIPv6, type Server, type Socket } from "node:net";
+import type { Transport } from "./responder.ts";
+
+export interface QueryHandler {
+  handle(query: Buffer, transport: Transport): Buffer | undefined;
+}
+
+export interface ServerLimits {
+  /** Concurrent TCP connections; further ones are closed at once. */
+  readonly maxTcpConnections: number;
+  /** A TCP connection idle this long is closed (RFC 7766 §6.2.3 suggests seconds, not minutes). */
+  readonly tcpIdleMs: number;
+  /** Queries answered on one TCP connection before it is closed. */
+  readonly tcpMaxQueries: number;
+  /** Unsent response bytes on a TCP connection above which we stop reading from it. */
+  readonly tcpMaxPendingBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxTcpConnections: 512,
+  tcpIdleMs: 10_000,
+  tcpMaxQueries: 1000,
+  tcpMaxPendingBytes: 256 * 1024,
+};
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startDnsServer(
+  handler: QueryHandler,
+  host: string,
+  port: number,
+  limits: ServerLimits = DEFAULT_LIMITS,
+): Promise<RunningServer> {
+  const udp = createSocket({ type: isIPv6(host) ? "udp6" : "udp4" });
+  udp.on("message", (msg, rinfo) => {
+    let resp: Buffer | undefined;
+    try {
+      resp = handler.handle(msg, "udp");
+    } catch {
+      // The responder never throws by design; if it ever does, drop this query, keep serving.
+      return;
+    }
+    if (resp) udp.send(resp, rinfo.port, rinfo.address);
+  });
+  udp.on("error", () => {});
+  await new Promise<void>((resolve, reject) => {
+    udp.once("error", reject);
+    udp.bind({ address: host, port, exclusive: true }, () => {
+      udp.off("error", reject);
+      resolve();
+    });
+  });
+  const boundPort = udp.address().port;
+  const conns = new Set<Socket>();
+  const tcp = createServer({ noDelay: true }, (sock) => serveTcp(sock, handler, limits, conns));
+  tcp.maxConnections = limits.maxTcpConnections;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once("error", reject);
+      tcp.listen({ host, port: boundPort, exclusive: true }, () => {
+        tcp.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    udp.close();
+    throw e;
+  }
+  return {
+    host,
+    port: boundPort,
+    close: () => closeAll(udp, tcp, conns),
+  };
+}
+
+async function closeAll(udp: UdpSocket, tcp: Server, conns: Set<Socket>): Promise<void> {
+  await new Promise<void>((r) => udp.close(() => r()));
+  for (const c of conns) c.destroy();
+  await new Promise<void>((r) => tcp.close(() => r()));
+}
+
+/** RFC 7766 §8: two-octet length framing; several queries per connection, answered in order. */
+function serveTcp(sock: Socket, handler: QueryHandler, limits: ServerLimits, conns: Set<Socket>): void {
+  conns.add(sock);
+  sock.on("close", () => conns.delete(sock));
+  sock.on("error", () => {});
+  sock.setTimeout(limits.tcpIdleMs, () => sock.destroy());
+  let buf: Buffer = Buffer.alloc(0);
+  let answered = 0;
+  sock.on("data", (chunk: Buffer) => {
+    // At most one message plus its length prefix is ever held: 65,537 bytes per connection.
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    while (buf.length >= 2) {
+      const len = buf.readUInt16BE(0);
+      if (buf.length < 2 + len) break;
+      const msg = buf.subarray(2, 2 + len);
+      buf = buf.subarray(2 + len);
+      let resp: Buffer | undefined;
+      try {
+        resp = handler.handle(msg, "tcp");
+      } catch {
+        resp = undefined;
+      }
+      if (resp) {
+        const frame = Buffer.allocUnsafe(2 + resp.length);
+        frame.writeUInt16BE(resp.length, 0);
+        resp.copy(frame, 2);
+        sock.write(frame);
+      }
+      answered += 1;
+      if (answered >= limits.tcpMaxQueries) {
+        sock.end();
+        return;
+      }
+    }
+    if (buf.length > 0) buf = Buffer.from(buf); // do not pin the large chunk behind a small remainder
+    // A client that sends but does not read: stop reading until it drains (bounded memory).
+    if (sock.writableLength > limits.tcpMaxPendingBytes) {
+      sock.pause();
+      sock.once("drain", () => sock.resume());
+    }
+  });
+}

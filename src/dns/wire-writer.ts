@@ -1,0 +1,193 @@
+// Encoding DNS messages at zone-compile time (never on the query path). Names are compressed
+// (RFC 1035 §4.1.4) against every name already written in the same message.
+import { isIPv4 } from "node:net";
+
+/** A resource record to encode. `owner` and name-valued rdata fields are absolute, lower-case, no trailing dot. */
+export type Rdata =
+  | { readonly type: "A" | "AAAA"; readonly address: string }
+  | { readonly type: "NS"; readonly host: string }
+  | {
+      readonly type: "SOA";
+      readonly mname: string;
+      readonly rname: string;
+      readonly serial: number;
+      readonly refresh: number;
+      readonly retry: number;
+      readonly expire: number;
+      readonly minimum: number;
+    }
+  | { readonly type: "TXT"; readonly strings: readonly string[] };
+
+export interface RR {
+  readonly owner: string;
+  readonly ttl: number;
+  readonly data: Rdata;
+}
+
+export const RR_TYPE_NUMBER: Record<Rdata["type"], number> = { A: 1, NS: 2, SOA: 6, TXT: 16, AAAA: 28 };
+
+export function nameToLabels(name: string): string[] {
+  return name === "" ? [] : name.split(".");
+}
+
+/** Wire length of an uncompressed name. */
+export function nameWireLength(name: string): number {
+  return name === "" ? 1 : Buffer.byteLength(name, "latin1") + 2;
+}
+
+export class WireWriter {
+  private buf: Buffer;
+  private pos = 0;
+  /** suffix (lower case) → offset where it was written. */
+  private readonly names = new Map<string, number>();
+  /** Offsets of 2-byte compression pointers written, for relocation of templates. */
+  readonly pointerAt: number[] = [];
+
+  constructor(size = 512) {
+    this.buf = Buffer.alloc(size);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf[this.pos++] = v & 0xff;
+    return this;
+  }
+
+  u16(v: number): this {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v & 0xffff, this.pos);
+    this.pos += 2;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v >>> 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    return this;
+  }
+
+  /** Write a bare uncompressed name and remember its suffixes (used for the question). */
+  rawName(name: string): this {
+    this.writeName(name, false);
+    return this;
+  }
+
+  /** Write a name, compressed against earlier names when `compress`. */
+  name(name: string, compress = true): this {
+    this.writeName(name, compress);
+    return this;
+  }
+
+  private writeName(name: string, compress: boolean): void {
+    const labels = nameToLabels(name);
+    for (let i = 0; i < labels.length; i++) {
+      const suffix = labels.slice(i).join(".");
+      const at = this.names.get(suffix);
+      if (compress && at !== undefined) {
+        this.pointerAt.push(this.pos);
+        this.u16(0xc000 | at);
+        return;
+      }
+      if (this.pos < 0x3fff) this.names.set(suffix, this.pos);
+      const l = Buffer.from(labels[i]!, "latin1");
+      this.u8(l.length).bytes(l);
+    }
+    this.u8(0);
+  }
+
+  /** Remember that `name` (lower case) is present at `offset` (e.g. the question at 12). */
+  knowName(name: string, offset: number): void {
+    const labels = nameToLabels(name);
+    let off = offset;
+    for (let i = 0; i < labels.length; i++) {
+      const suffix = labels.slice(i).join(".");
+      if (!this.names.has(suffix) && off < 0x3fff) this.names.set(suffix, off);
+      off += 1 + Buffer.byteLength(labels[i]!, "latin1");
+    }
+  }
+
+  rr(r: RR, cls = 1): this {
+    this.name(r.owner);
+    this.u16(RR_TYPE_NUMBER[r.data.type]).u16(cls).u32(r.ttl);
+    const lenAt = this.pos;
+    this.u16(0);
+    const start = this.pos;
+    const d = r.data;
+    switch (d.type) {
+      case "A":
+      case "AAAA":
+        this.bytes(ipBytes(d.address));
+        break;
+      case "NS":
+        this.name(d.host);
+        break;
+      case "SOA":
+        this.name(d.mname)
+          .name(d.rname)
+          .u32(d.serial)
+          .u32(d.refresh)
+          .u32(d.retry)
+          .u32(d.expire)
+          .u32(d.minimum);
+        break;
+      case "TXT":
+        for (const s of d.strings) {
+          const b = Buffer.from(s, "utf8");
+          if (b.length > 255) throw new Error(`TXT string longer than 255 octets in ${r.owner}`);
+          this.u8(b.length).bytes(b);
+        }
+        break;
+    }
+    this.buf.writeUInt16BE(this.pos - start, lenAt);
+    return this;
+  }
+
+  /** A copy of what was written. */
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  patchU16(at: number, v: number): void {
+    this.buf.writeUInt16BE(v, at);
+  }
+}
+
+export function ipBytes(address: string): Buffer {
+  if (isIPv4(address)) return Buffer.from(address.split(".").map(Number));
+  // IPv6 (validated by the config schema): rewrite a trailing dotted quad as two groups, then expand "::".
+  let a = address.toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  if (v4) {
+    const [b0, b1, b2, b3] = v4.slice(1).map(Number) as [number, number, number, number];
+    a = `${a.slice(0, v4.index)}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
+  }
+  const parts = a.split("::");
+  const head = parts[0] ? parts[0].split(":") : [];
+  const tail = parts.length > 1 && parts[1] ? parts[1].split(":") : [];
+  const zeros = parts.length > 1 ? 8 - head.length - tail.length : 0;
+  const groups = [...head, ...new Array<string>(zeros).fill("0"), ...tail];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => {
+    out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
+  });
+  return out;
+}

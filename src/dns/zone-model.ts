@@ -1,0 +1,161 @@
+// The GSLB zone as data (DESIGN §2, §6): built from the configuration and the published state of
+// every host and service. Pure. The responder compiles it to wire format (zone-compiler.ts) and
+// the conformance tests render the same model as master files for NSD (zone-file.ts).
+
+import type { Config } from "../config/schema.ts";
+import type { HeartbeatRole } from "../core/heartbeat-record.ts";
+import type { RR } from "./wire-writer.ts";
+
+/** What a host answers right now, as decided by the state machines (or by the config, standalone). */
+export interface PublishedHost {
+  readonly name: string;
+  /** The strategy's answer for `<host>.Z` (DESIGN §6); empty → NODATA with the SOA. */
+  readonly answer: readonly string[];
+  /** This region's own targets, published only while its gate is open (`localtargets-<host>`). */
+  readonly localTargets: readonly string[];
+}
+
+/** What the per-service heartbeat `<nonce>.<service>.<region>.hb.Z` reports. */
+export interface PublishedService {
+  readonly name: string;
+  readonly role: HeartbeatRole;
+  readonly epoch: number;
+  readonly gateOpen: boolean;
+  readonly demotionToken?: string | undefined;
+}
+
+export interface ZoneView {
+  readonly hosts: readonly PublishedHost[];
+  readonly services: readonly PublishedService[];
+}
+
+export interface ZoneModel {
+  readonly zone: string;
+  readonly region: string;
+  readonly serial: number;
+  readonly ttl: number;
+  readonly negativeTtl: number;
+  /** Authoritative RRsets of Z, by owner name (absolute, lower case). Owners with no RRsets are empty non-terminals. */
+  readonly records: ReadonlyMap<string, readonly RR[]>;
+  /** Delegations inside Z (other regions' heartbeat subzones): cut name → NS RRs and their glue. */
+  readonly cuts: ReadonlyMap<string, { readonly ns: readonly RR[]; readonly glue: readonly RR[] }>;
+  /** This region's own heartbeat subzone `<region>.hb.Z`, served authoritatively. */
+  readonly selfHb: {
+    readonly apex: string;
+    readonly soa: RR;
+    readonly ns: readonly RR[];
+    readonly services: readonly PublishedService[];
+  };
+}
+
+/** Standalone mode (no controller): the config alone decides. Failover hosts are served by `primary`. */
+export function standaloneView(c: Config): ZoneView {
+  const hosts: PublishedHost[] = [];
+  const services: PublishedService[] = [];
+  for (const h of c.hosts) {
+    const own = h.targets[c.region] ?? [];
+    if (h.strategy === "failover") {
+      const primary = h.primary!;
+      hosts.push({
+        name: h.name,
+        answer: h.targets[primary] ?? [],
+        localTargets: primary === c.region ? own : [],
+      });
+      services.push({
+        name: h.name,
+        role: primary === c.region ? "primary" : "standby",
+        epoch: 0,
+        gateOpen: primary === c.region,
+      });
+    } else {
+      const answer = c.regions.flatMap((r) => h.targets[r.name] ?? []);
+      hosts.push({ name: h.name, answer, localTargets: own });
+    }
+  }
+  return { hosts, services };
+}
+
+export const hbZone = (zone: string, region: string) => `${region}.hb.${zone}`;
+export const nsName = (zone: string, region: string) => `ns-${region}.${zone}`;
+
+function addressRRs(owner: string, ttl: number, addresses: readonly string[]): RR[] {
+  return addresses.map(
+    (a) => ({ owner, ttl, data: { type: a.includes(":") ? "AAAA" : "A", address: a } }) as RR,
+  );
+}
+
+export function soaFor(
+  owner: string,
+  zone: string,
+  mnameRegion: string,
+  serial: number,
+  ttl: number,
+  negativeTtl: number,
+): RR {
+  return {
+    owner,
+    ttl,
+    data: {
+      type: "SOA",
+      mname: nsName(zone, mnameRegion),
+      rname: `hostmaster.${zone}`,
+      serial,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      // RFC 2308 §4: SOA MINIMUM is the negative-caching TTL.
+      minimum: negativeTtl,
+    },
+  };
+}
+
+export function buildZoneModel(c: Config, view: ZoneView, serial: number): ZoneModel {
+  const z = c.zone;
+  const records = new Map<string, RR[]>();
+  const add = (owner: string, rrs: RR[]) => {
+    const list = records.get(owner) ?? [];
+    list.push(...rrs);
+    records.set(owner, list);
+  };
+  // Every region serves an identical apex: SOA names the first region's NS, NS lists all regions
+  // in priority order (DESIGN §2), so the parent's delegation matches whichever region answers.
+  add(z, [soaFor(z, z, c.regions[0]!.name, serial, c.ttl, c.negativeTtl)]);
+  add(
+    z,
+    c.regions.map((r) => ({ owner: z, ttl: c.ttl, data: { type: "NS", host: nsName(z, r.name) } }) as RR),
+  );
+  for (const r of c.regions) add(nsName(z, r.name), addressRRs(nsName(z, r.name), c.ttl, r.nameservers));
+  for (const h of view.hosts) {
+    add(`${h.name}.${z}`, addressRRs(`${h.name}.${z}`, c.ttl, h.answer));
+    add(`localtargets-${h.name}.${z}`, addressRRs(`localtargets-${h.name}.${z}`, c.ttl, h.localTargets));
+  }
+  // hb.Z is an empty non-terminal above the heartbeat subzones.
+  add(`hb.${z}`, []);
+  const cuts = new Map<string, { ns: RR[]; glue: RR[] }>();
+  for (const r of c.regions) {
+    const cut = hbZone(z, r.name);
+    const ns: RR[] = [{ owner: cut, ttl: c.ttl, data: { type: "NS", host: nsName(z, r.name) } }];
+    cuts.set(cut, { ns, glue: addressRRs(nsName(z, r.name), c.ttl, r.nameservers) });
+  }
+  const selfApex = hbZone(z, c.region);
+  return {
+    zone: z,
+    region: c.region,
+    serial,
+    ttl: c.ttl,
+    negativeTtl: c.negativeTtl,
+    records,
+    cuts,
+    selfHb: {
+      apex: selfApex,
+      soa: soaFor(selfApex, z, c.region, serial, c.ttl, c.negativeTtl),
+      ns: [{ owner: selfApex, ttl: c.ttl, data: { type: "NS", host: nsName(z, c.region) } }],
+      services: view.services,
+    },
+  };
+}
+
+/** A digest of everything but the serial: a reload that changes nothing keeps the serial. */
+export function modelContentKey(c: Config, view: ZoneView): string {
+  return JSON.stringify([c.zone, c.region, c.ttl, c.negativeTtl, c.regions, view]);
+}
