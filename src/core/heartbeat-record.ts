@@ -114,7 +114,7 @@ export function verifyHeartbeat(
   });
   if (!signed) return { ok: false, reason: "bad signature" };
   const f = fields(body[0]!);
-  if (!f || f.get("v") !== "sg1") return { ok: false, reason: "not a v=sg1 heartbeat" };
+  if (f?.get("v") !== "sg1" || !f) return { ok: false, reason: "not a v=sg1 heartbeat" };
   const nonce = f.get("n") ?? "";
   if (nonce !== expectNonce.toLowerCase())
     return { ok: false, reason: "stale nonce (replayed or cached answer)" };

@@ -46,6 +46,7 @@ export const RCODE_NAME: Record<number, string> = {
 };
 
 export const OPCODE_QUERY = 0;
+export const OPCODE_NOTIFY = 4;
 
 /** Header flag bits in the 16-bit flags word. */
 export const FLAG = {

@@ -2,7 +2,16 @@
 // server.ts feeds it from UDP and TCP. The compiled zone is swapped by reference, so a query is
 // always answered from one whole zone, old or new, never from a half-built one.
 import { type Heartbeat, signHeartbeat } from "../core/heartbeat-record.ts";
-import { CLASS, CLASSIC_UDP_SIZE, EDNS_UDP_SIZE, FLAG, OPCODE_QUERY, RCODE, TYPE } from "./constants.ts";
+import {
+  CLASS,
+  CLASSIC_UDP_SIZE,
+  EDNS_UDP_SIZE,
+  FLAG,
+  OPCODE_NOTIFY,
+  OPCODE_QUERY,
+  RCODE,
+  TYPE,
+} from "./constants.ts";
 import { labelStarts, type ParsedQuery, parseQuery, scratchName } from "./query-parser.ts";
 import type { CompiledZone, StaticAnswer, Template } from "./zone-compiler.ts";
 import type { PublishedService } from "./zone-model.ts";
@@ -25,6 +34,8 @@ const OPT_LEN = 11;
 
 export class Responder {
   private zone: CompiledZone;
+  /** Clears AA for QCLASS * answers; set per query. */
+  private aaMask = 0xffff;
 
   constructor(
     zone: CompiledZone,
@@ -54,15 +65,32 @@ export class Responder {
     if (parsed.kind === "drop") return undefined;
     if (parsed.kind === "formerr") {
       // RFC 1035 §4.1.1: NOTIMP for an opcode we do not implement, even if the rest is odd.
-      const rc = parsed.opcode !== OPCODE_QUERY ? RCODE.NOTIMP : RCODE.FORMERR;
-      return this.bare(query, parsed.opcode, parsed.qnameLen, rc, undefined, transport);
+      if (parsed.opcode !== OPCODE_QUERY)
+        return this.bare(query, parsed.opcode, 0, RCODE.NOTIMP, undefined, transport);
+      // FORMERR carries no question: we could not trust what we parsed of it (NSD does the same).
+      return this.bare(query, parsed.opcode, 0, RCODE.FORMERR, undefined, transport);
     }
     const q = parsed.q;
-    if (q.opcode !== OPCODE_QUERY) return this.bare(query, q.opcode, q.qnameLen, RCODE.NOTIMP, q, transport);
+    // RFC 1035 §4.1.1: NOTIMP for opcodes we do not implement (no question echoed, as NSD does);
+    // a NOTIFY (RFC 1996) is REFUSED: we are nobody's secondary.
+    if (q.opcode !== OPCODE_QUERY)
+      return this.bare(
+        query,
+        q.opcode,
+        0,
+        q.opcode === OPCODE_NOTIFY ? RCODE.REFUSED : RCODE.NOTIMP,
+        q,
+        transport,
+      );
     // RFC 6891 §6.1.3: we speak EDNS version 0 only.
     if (q.edns && q.edns.version > 0)
       return this.bare(query, q.opcode, q.qnameLen, RCODE.BADVERS, q, transport);
     const z = this.zone;
+    // Only class IN holds data; QCLASS * is answered from IN, but not authoritatively (RFC 6895 §3.2).
+    // Other classes are REFUSED (question echoed for CHAOS only, as NSD does).
+    if (q.qclass !== CLASS.IN && q.qclass !== CLASS.ANY)
+      return this.bare(query, q.opcode, q.qclass === CLASS.CH ? q.qnameLen : 0, RCODE.REFUSED, q, transport);
+    this.aaMask = q.qclass === CLASS.ANY ? ~FLAG.AA : 0xffff;
     // Question must be inside Z, at a label boundary; anything else is not ours (REFUSED, AA clear).
     const zl = z.zoneKey.length;
     const rel = q.labels - z.zoneLabels;
@@ -70,18 +98,16 @@ export class Responder {
       return this.bare(query, q.opcode, q.qnameLen, RCODE.REFUSED, q, transport);
     if (scratchName.toString("latin1", q.qnameLen - zl, q.qnameLen) !== z.zoneKey)
       return this.bare(query, q.opcode, q.qnameLen, RCODE.REFUSED, q, transport);
-    if (q.qclass !== CLASS.IN) return this.bare(query, q.opcode, q.qnameLen, RCODE.REFUSED, q, transport);
-    if (isMetaQuery(q.qtype)) {
-      // RFC 5936 §2.2.1 / RFC 1995: zone transfers are not offered; other meta types are refused too.
+    // RFC 5936 §4.2: AXFR only over TCP (NOTIMP over UDP); zone transfers are not offered (REFUSED).
+    if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR)
       return this.bare(
         query,
         q.opcode,
         q.qnameLen,
-        q.qtype === TYPE.OPT ? RCODE.FORMERR : RCODE.REFUSED,
+        q.qtype === TYPE.AXFR && transport === "udp" ? RCODE.NOTIMP : RCODE.REFUSED,
         q,
         transport,
       );
-    }
     const key = scratchName.toString("latin1", 0, q.qnameLen);
     const node = z.names.get(key);
     if (node) {
@@ -195,7 +221,7 @@ export class Responder {
     out[0] = q.id >> 8;
     out[1] = q.id & 0xff;
     // RFC 1035 §4.1.1: RD is copied; RFC 4035 §3.1.6: so is CD. RA stays clear (not recursive).
-    const f = flags | (q.flags & (FLAG.RD | FLAG.CD));
+    const f = (flags & this.aaMask) | (q.flags & (FLAG.RD | FLAG.CD));
     out.writeUInt16BE(f, 2);
     let size = len;
     let ar = arcount;
@@ -269,9 +295,4 @@ function writeOpt(out: Buffer, at: number, extRcode: number, doBit: boolean): vo
   // RFC 3225 §3: the DO bit is copied into the response.
   out.writeUInt16BE(doBit ? 0x8000 : 0, at + 7);
   out.writeUInt16BE(0, at + 9);
-}
-
-/** RFC 6895 §3.1: 128–255 are meta/query types; OPT (41) and TSIG-family are not askable. */
-function isMetaQuery(t: number): boolean {
-  return t === TYPE.OPT || (t >= 128 && t <= 255 && t !== TYPE.ANY);
 }

@@ -145,12 +145,14 @@ export function compileZone(m: ZoneModel): CompiledZone {
       (m.records.get(h) ?? []).filter((r) => r.data.type === "A" || r.data.type === "AAAA"),
     );
 
-  const nodeAnswers = (qname: string, rrs: readonly RR[], neg: RR): NodeAnswers => {
+  /** `glue`: whether NS targets' addresses go in the additional section (only when they are in the same zone). */
+  const nodeAnswers = (qname: string, rrs: readonly RR[], neg: RR, glue = true): NodeAnswers => {
     const byType = new Map<number, StaticAnswer>();
     const nodata = encodeStatic(qname, { answer: [], authority: [neg], additional: [], flags: AA, rcode: 0 });
     for (const [t, set] of typesOf(rrs)) {
       // Additional-section processing (RFC 1035 §3.3.11 / §6.3): NS targets' addresses.
-      const additional = t === TYPE.NS ? glueFor(set.map((r) => (r.data as { host: string }).host)) : [];
+      const additional =
+        t === TYPE.NS && glue ? glueFor(set.map((r) => (r.data as { host: string }).host)) : [];
       byType.set(t, encodeStatic(qname, { answer: set, authority: [], additional, flags: AA, rcode: 0 }));
     }
     const anyType = ANY_PREFERENCE.find((t) => byType.has(t));
@@ -173,7 +175,8 @@ export function compileZone(m: ZoneModel): CompiledZone {
 
   // Our own heartbeat subzone, served authoritatively as its own zone.
   const hb = m.selfHb;
-  const apexAnswers = nodeAnswers(hb.apex, [hb.soa, ...hb.ns], negHb);
+  // ns-<region>.Z is outside the subzone: no additional data for its NS set (NSD does the same).
+  const apexAnswers = nodeAnswers(hb.apex, [hb.soa, ...hb.ns], negHb, false);
   const dsAtApex = encodeStatic(hb.apex, {
     answer: [],
     authority: [negZ],
