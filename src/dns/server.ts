@@ -29,6 +29,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
 export interface RunningServer {
   readonly host: string;
   readonly port: number;
+  /** TCP connections accepted so far (tests and metrics). */
+  readonly tcpAccepted: () => number;
   close(): Promise<void>;
 }
 
@@ -59,7 +61,11 @@ export async function startDnsServer(
   });
   const boundPort = udp.address().port;
   const conns = new Set<Socket>();
-  const tcp = createServer({ noDelay: true }, (sock) => serveTcp(sock, handler, limits, conns));
+  let accepted = 0;
+  const tcp = createServer({ noDelay: true }, (sock) => {
+    accepted += 1;
+    serveTcp(sock, handler, limits, conns);
+  });
   tcp.maxConnections = limits.maxTcpConnections;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -76,6 +82,7 @@ export async function startDnsServer(
   return {
     host,
     port: boundPort,
+    tcpAccepted: () => accepted,
     close: () => closeAll(udp, tcp, conns),
   };
 }
