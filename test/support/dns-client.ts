@@ -29,7 +29,14 @@ export function udpExchange(
 }
 
 /** Send several messages on one TCP connection, in order; resolves with the responses received. */
-export function tcpExchange(host: string, port: number, msgs: Buffer[], timeoutMs = 3000): Promise<Buffer[]> {
+export function tcpExchange(
+  host: string,
+  port: number,
+  msgs: Buffer[],
+  timeoutMs = 3000,
+  /** Resolve as soon as a response satisfies this (default: one response per message). */
+  stopWhen?: (m: Buffer) => boolean,
+): Promise<Buffer[]> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     let buf = Buffer.alloc(0);
@@ -41,12 +48,14 @@ export function tcpExchange(host: string, port: number, msgs: Buffer[], timeoutM
     };
     const t = setTimeout(done, timeoutMs);
     sock.on("connect", () => {
-      for (const m of msgs) {
+      const frames = msgs.map((m) => {
         const f = Buffer.alloc(2 + m.length);
         f.writeUInt16BE(m.length, 0);
         m.copy(f, 2);
-        sock.write(f);
-      }
+        return f;
+      });
+      sock.setNoDelay(true);
+      sock.write(Buffer.concat(frames));
     });
     sock.on("data", (d) => {
       buf = Buffer.concat([buf, d]);
@@ -54,7 +63,7 @@ export function tcpExchange(host: string, port: number, msgs: Buffer[], timeoutM
         out.push(buf.subarray(2, 2 + buf.readUInt16BE(0)));
         buf = buf.subarray(2 + buf.readUInt16BE(0));
       }
-      if (out.length >= msgs.length) done();
+      if (stopWhen ? out.some(stopWhen) : out.length >= msgs.length) done();
     });
     sock.on("error", done);
     sock.on("close", done);
