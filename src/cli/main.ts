@@ -1,5 +1,5 @@
 // splitguard's command line. `splitguard <verb> --help` explains every verb.
-import { ConfigError } from "../config/load.ts";
+import { ConfigError } from "../config/config-error.ts";
 import { type Command, type Io, parseCommandArgs, UsageError } from "./command.ts";
 import { commands } from "./registry.ts";
 

@@ -3,6 +3,9 @@
 // rejection names the field path and the reason; see load.ts for how paths map to file lines.
 import { isIP } from "node:net";
 import { z } from "zod";
+import { parseEndpoint } from "./endpoint.ts";
+
+export { type Endpoint, parseEndpoint } from "./endpoint.ts";
 
 /** A DNS label as used for regions and hosts: lower case, LDH, 1–63 octets (RFC 1035 §2.3.1). */
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -25,30 +28,6 @@ const ipAddress = z.string().refine((s) => isIP(s) !== 0, "must be an IPv4 or IP
 export const endpoint = z.string().refine((s) => parseEndpoint(s, 53) !== undefined, {
   message: "must be an IP address, optionally with a port: 192.0.2.1, 192.0.2.1:5353 or [2001:db8::1]:53",
 });
-
-export interface Endpoint {
-  readonly host: string;
-  readonly port: number;
-}
-
-export function parseEndpoint(s: string, defaultPort: number): Endpoint | undefined {
-  let host = s;
-  let port = defaultPort;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
-  if (bracket) {
-    host = bracket[1]!;
-    if (bracket[2] !== undefined) port = Number(bracket[2]);
-  } else if (isIP(s) === 0) {
-    const i = s.lastIndexOf(":");
-    if (i <= 0) return undefined;
-    host = s.slice(0, i);
-    port = Number(s.slice(i + 1));
-    if (isIP(host) !== 4) return undefined;
-  }
-  if (isIP(host) === 0) return undefined;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  return { host, port };
-}
 
 const seconds = (what: string) => z.number({ error: `${what} must be a number of seconds` }).positive();
 

@@ -1,14 +1,16 @@
 // The standalone responder's shell: owns the configuration file, the compiled zone and the serial;
-// reloads on request (SIGHUP, file change). A bad new file is rejected with the reason logged and
-// the old zone keeps answering; a good one is compiled completely, then swapped in by reference.
+// reloads on request (SIGHUP, file change). The new zone is read and compiled in a child process
+// (zone-build.ts) while this thread keeps answering from the old one; a bad new file is rejected
+// with the reason logged and the old zone keeps answering; a good one is swapped in by reference.
 import { randomBytes } from "node:crypto";
-import { type ConfigError, type LoadedConfig, loadConfigFile } from "../config/load.ts";
+import { resolve } from "node:path";
+import { ConfigError } from "../config/config-error.ts";
 import type { Logger } from "../log.ts";
 import type { DnsMetrics } from "../metrics.ts";
 import { Responder, type Transport } from "./responder.ts";
 import type { QueryHandler } from "./server.ts";
-import { type CompiledZone, compileZone } from "./zone-compiler.ts";
-import { buildZoneModel, modelContentKey, standaloneView } from "./zone-model.ts";
+import { buildZoneInChild, type ZoneSummary } from "./zone-build.ts";
+import type { CompiledZone } from "./zone-compiler.ts";
 
 export type ReloadResult =
   | { readonly kind: "applied"; readonly serial: number }
@@ -26,35 +28,46 @@ export function nextSerial(previous: number | undefined, nowMs: number): number 
 
 export class DnsService implements QueryHandler {
   readonly responder: Responder;
-  private loaded: LoadedConfig;
-  private contentKey: string;
-  private zone: CompiledZone;
+  private running: Promise<ReloadResult> | undefined;
+  private again = false;
 
   private constructor(
-    loaded: LoadedConfig,
+    private readonly path: string,
+    private zone: CompiledZone,
+    private digest: string,
+    private summaryValue: ZoneSummary,
+    heartbeatKey: Buffer,
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly metrics?: DnsMetrics,
   ) {
-    this.loaded = loaded;
-    this.contentKey = modelContentKey(loaded.config, standaloneView(loaded.config));
-    this.zone = compileZone(
-      buildZoneModel(loaded.config, standaloneView(loaded.config), nextSerial(undefined, now())),
-    );
     this.responder = new Responder(
-      this.zone,
-      { incarnation: randomBytes(6).toString("hex"), key: loaded.heartbeatKey },
+      zone,
+      { incarnation: randomBytes(6).toString("hex"), key: heartbeatKey },
       metrics,
     );
     this.publishMetrics();
   }
 
-  static fromFile(file: string, now: () => number, log: Logger, metrics?: DnsMetrics): DnsService {
-    return new DnsService(loadConfigFile(file), now, log, metrics);
+  /** Load and compile `file`; rejects with ConfigError (every problem, with paths) for a bad file. */
+  static async start(
+    file: string,
+    now: () => number,
+    log: Logger,
+    metrics?: DnsMetrics,
+  ): Promise<DnsService> {
+    const path = resolve(file);
+    const r = await buildZoneInChild({
+      path,
+      previousDigest: undefined,
+      serial: nextSerial(undefined, now()),
+    });
+    if (r.kind !== "built") throw new Error("zone build answered 'unchanged' for a first build");
+    return new DnsService(path, r.zone, r.digest, r.summary, r.heartbeatKey, now, log, metrics);
   }
 
-  get config() {
-    return this.loaded.config;
+  get summary(): ZoneSummary {
+    return this.summaryValue;
   }
 
   get serial(): number {
@@ -71,13 +84,54 @@ export class DnsService implements QueryHandler {
     return this.responder.handle(query, transport);
   }
 
-  /** Re-read the file; compile fully, then swap. Never leaves a half-built zone in service. */
-  reload(): ReloadResult {
-    let next: LoadedConfig;
+  /**
+   * Re-read the file and swap in the new zone once it is completely compiled. Requests that
+   * arrive while a reload runs are coalesced into one more reload after it.
+   */
+  reload(): Promise<ReloadResult> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    const run = async (): Promise<ReloadResult> => {
+      let result: ReloadResult;
+      do {
+        this.again = false;
+        result = await this.reloadOnce();
+      } while (this.again);
+      this.running = undefined;
+      return result;
+    };
+    this.running = run();
+    return this.running;
+  }
+
+  private async reloadOnce(): Promise<ReloadResult> {
     try {
-      next = loadConfigFile(this.loaded.path);
+      const r = await buildZoneInChild({
+        path: this.path,
+        previousDigest: this.digest,
+        serial: nextSerial(this.zone.serial, this.now()),
+      });
+      if (r.kind === "unchanged") {
+        this.metrics?.reloads.inc({ result: "unchanged" });
+        return { kind: "unchanged", serial: this.zone.serial };
+      }
+      this.zone = r.zone;
+      this.digest = r.digest;
+      this.summaryValue = r.summary;
+      this.responder.swap(r.zone);
+      this.responder.rekey(r.heartbeatKey);
+      this.metrics?.reloads.inc({ result: "applied" });
+      this.publishMetrics();
+      this.log.log("info", "zone reloaded", {
+        decision: "reload-applied",
+        serial: r.zone.serial,
+        names: r.zone.stats.names,
+      });
+      return { kind: "applied", serial: r.zone.serial };
     } catch (e) {
-      const reason = (e as ConfigError).message;
+      const reason = e instanceof ConfigError ? e.message : `zone build failed: ${(e as Error).message}`;
       this.metrics?.reloads.inc({ result: "rejected" });
       this.log.log("error", "reload rejected; still serving the previous zone", {
         decision: "reload-rejected",
@@ -86,26 +140,6 @@ export class DnsService implements QueryHandler {
       });
       return { kind: "rejected", reason };
     }
-    const view = standaloneView(next.config);
-    const key = modelContentKey(next.config, view);
-    if (key === this.contentKey && next.heartbeatKey.equals(this.loaded.heartbeatKey)) {
-      this.metrics?.reloads.inc({ result: "unchanged" });
-      return { kind: "unchanged", serial: this.zone.serial };
-    }
-    const zone = compileZone(buildZoneModel(next.config, view, nextSerial(this.zone.serial, this.now())));
-    this.loaded = next;
-    this.contentKey = key;
-    this.zone = zone;
-    this.responder.swap(zone);
-    this.responder.rekey(next.heartbeatKey);
-    this.metrics?.reloads.inc({ result: "applied" });
-    this.publishMetrics();
-    this.log.log("info", "zone reloaded", {
-      decision: "reload-applied",
-      serial: zone.serial,
-      names: zone.stats.names,
-    });
-    return { kind: "applied", serial: zone.serial };
   }
 
   private publishMetrics(): void {

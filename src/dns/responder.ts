@@ -1,7 +1,7 @@
 // The authoritative responder's logic: bytes in, bytes out (or nothing). No sockets here (STYLE 5):
 // server.ts feeds it from UDP and TCP. The compiled zone is swapped by reference, so a query is
 // always answered from one whole zone, old or new, never from a half-built one.
-import { type Heartbeat, signHeartbeat } from "../core/heartbeat-record.ts";
+import { type Heartbeat, isNonceLabel, signHeartbeat } from "../core/heartbeat-record.ts";
 import {
   CLASS,
   CLASSIC_UDP_SIZE,
@@ -13,7 +13,7 @@ import {
   TYPE,
 } from "./constants.ts";
 import { labelStarts, type ParsedQuery, parseQuery, scratchName } from "./query-parser.ts";
-import type { CompiledZone, StaticAnswer, Template } from "./zone-compiler.ts";
+import { ANSWER_HEADER, type CompiledZone, findName, KIND, TEMPLATE_HEADER } from "./zone-compiler.ts";
 import type { PublishedService } from "./zone-model.ts";
 
 export type Transport = "udp" | "tcp";
@@ -92,11 +92,12 @@ export class Responder {
       return this.bare(query, q.opcode, q.qclass === CLASS.CH ? q.qnameLen : 0, RCODE.REFUSED, q, transport);
     this.aaMask = q.qclass === CLASS.ANY ? ~FLAG.AA : 0xffff;
     // Question must be inside Z, at a label boundary; anything else is not ours (REFUSED, AA clear).
-    const zl = z.zoneKey.length;
+    const zk = z.zoneKey;
+    const zl = zk.length;
     const rel = q.labels - z.zoneLabels;
     if (rel < 0 || (rel > 0 && labelStarts[rel] !== q.qnameLen - zl) || (rel === 0 && q.qnameLen !== zl))
       return this.bare(query, q.opcode, q.qnameLen, RCODE.REFUSED, q, transport);
-    if (scratchName.toString("latin1", q.qnameLen - zl, q.qnameLen) !== z.zoneKey)
+    if (scratchName.compare(zk, 0, zl, q.qnameLen - zl, q.qnameLen) !== 0)
       return this.bare(query, q.opcode, q.qnameLen, RCODE.REFUSED, q, transport);
     // RFC 5936 §4.2: AXFR only over TCP (NOTIMP over UDP); zone transfers are not offered (REFUSED).
     if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR)
@@ -108,21 +109,31 @@ export class Responder {
         q,
         transport,
       );
-    const key = scratchName.toString("latin1", 0, q.qnameLen);
-    const node = z.names.get(key);
-    if (node) {
-      const a = q.qtype === TYPE.ANY ? node.any : (node.byType.get(q.qtype) ?? node.other);
-      return this.fromStatic(query, q, a, transport);
-    }
-    // Below one of our heartbeat names or cuts? Look at the suffix `<x>.hb.Z` (rel ≥ 3 labels deep).
+    const slab = z.slab;
+    const rec = findName(z, scratchName, 0, q.qnameLen);
+    if (rec >= 0) return this.fromStatic(query, q, this.answerFor(rec, q.qtype), transport);
+    // Below one of the heartbeat subzones? Look at the suffix `<x>.hb.Z` (rel ≥ 3 labels deep).
     if (rel >= 3) {
-      const cutStart = labelStarts[rel - 2]!;
-      const cutKey = scratchName.toString("latin1", cutStart, q.qnameLen);
-      if (cutKey === z.selfHbKey) return this.heartbeat(query, q, rel, transport);
-      const referral = z.cuts.get(cutKey);
-      if (referral) return this.fromTemplate(query, q, referral, transport);
+      const cut = findName(z, scratchName, labelStarts[rel - 2]!, q.qnameLen);
+      if (cut >= 0) {
+        const kind = slab[cut + 1 + slab[cut]!]!;
+        if (kind === KIND.CUT)
+          return this.fromTemplate(query, q, slab.readUInt32BE(cut + 2 + slab[cut]! + 8), transport);
+        if (kind === KIND.HB_APEX) return this.heartbeat(query, q, rel, transport);
+      }
     }
     return this.fromTemplate(query, q, z.nxdomain, transport);
+  }
+
+  /** The answer offset for `qtype` at name record `rec` (RFC 8482 minimal ANY included). */
+  private answerFor(rec: number, qtype: number): number {
+    const slab = this.zone.slab;
+    const p = rec + 2 + slab[rec]!;
+    if (qtype === TYPE.ANY) return slab.readUInt32BE(p + 4);
+    const n = slab.readUInt16BE(p + 12);
+    for (let i = 0, t = p + 14; i < n; i++, t += 6)
+      if (slab.readUInt16BE(t) === qtype) return slab.readUInt32BE(t + 2);
+    return slab.readUInt32BE(p);
   }
 
   /** Names under our own `<region>.hb.Z`: signed heartbeats for any nonce (wildcard semantics, RFC 4592). */
@@ -130,7 +141,13 @@ export class Responder {
     const z = this.zone;
     // `<nonce>...<svc>.<region>.hb.Z` when the name is below a service subtree, else region heartbeat.
     let hbSvc: PublishedService | undefined;
-    if (rel >= 4) hbSvc = z.services.get(scratchName.toString("latin1", labelStarts[rel - 3]!, q.qnameLen));
+    if (rel >= 4) {
+      const rec = findName(z, scratchName, labelStarts[rel - 3]!, q.qnameLen);
+      if (rec >= 0) {
+        const kindAt = rec + 1 + z.slab[rec]!;
+        if (z.slab[kindAt] === KIND.SERVICE) hbSvc = z.services[z.slab.readUInt32BE(kindAt + 9)];
+      }
+    }
     const nonceLen = scratchName[0]!;
     const nonce = scratchName.toString("latin1", 1, 1 + nonceLen);
     if (q.qtype !== TYPE.TXT && q.qtype !== TYPE.ANY)
@@ -174,35 +191,46 @@ export class Responder {
     return this.finish(out, len, q, FLAG.QR | FLAG.AA, 0, transport, len);
   }
 
-  private fromStatic(
-    query: Buffer,
-    q: ParsedQuery,
-    a: StaticAnswer,
-    transport: Transport,
-  ): Buffer | undefined {
-    const len = a.pkt.length;
+  private fromStatic(query: Buffer, q: ParsedQuery, at: number, transport: Transport): Buffer | undefined {
+    const slab = this.zone.slab;
+    const len = slab.readUInt16BE(at);
+    const flags = slab.readUInt16BE(at + 2);
+    const addStart = slab.readUInt16BE(at + 4);
+    const arcount = slab.readUInt16BE(at + 6);
     const out = Buffer.allocUnsafe(len + (q.edns ? OPT_LEN : 0));
-    a.pkt.copy(out, 0, 0, len);
+    slab.copy(out, 0, at + ANSWER_HEADER, at + ANSWER_HEADER + len);
     // The asker's question bytes: ID is patched below; the name keeps its 0x20 case, type/class as asked.
     query.copy(out, 12, 12, 12 + q.qnameLen + 4);
-    return this.finish(out, len, q, a.flags, a.arcount, transport, a.addStart);
+    return this.finish(out, len, q, flags, arcount, transport, addStart);
   }
 
-  private fromTemplate(query: Buffer, q: ParsedQuery, t: Template, transport: Transport): Buffer | undefined {
+  private fromTemplate(query: Buffer, q: ParsedQuery, at: number, transport: Transport): Buffer | undefined {
+    const slab = this.zone.slab;
+    const bodyLen = slab.readUInt16BE(at);
+    const nptrs = slab.readUInt16BE(at + 12);
+    const bodyAt = at + TEMPLATE_HEADER + 2 * nptrs;
     const base = 12 + q.qnameLen + 4;
-    const len = base + t.body.length;
+    const len = base + bodyLen;
     const out = Buffer.allocUnsafe(len + (q.edns ? OPT_LEN : 0));
     query.copy(out, 12, 12, base);
-    t.body.copy(out, base);
-    for (let i = 0; i < t.ptrs.length; i++) {
-      const at = base + t.ptrs[i]!;
-      out.writeUInt16BE(0xc000 | ((out.readUInt16BE(at) & 0x3fff) + base), at);
+    slab.copy(out, base, bodyAt, bodyAt + bodyLen);
+    for (let i = 0; i < nptrs; i++) {
+      const p = base + slab.readUInt16BE(at + TEMPLATE_HEADER + 2 * i);
+      out.writeUInt16BE(0xc000 | ((out.readUInt16BE(p) & 0x3fff) + base), p);
     }
     out.writeUInt16BE(1, 4);
-    out.writeUInt16BE(t.an, 6);
-    out.writeUInt16BE(t.ns, 8);
-    out.writeUInt16BE(t.ar, 10);
-    return this.finish(out, len, q, t.flags, t.ar, transport, base + t.addStart);
+    out.writeUInt16BE(slab.readUInt16BE(at + 4), 6);
+    out.writeUInt16BE(slab.readUInt16BE(at + 6), 8);
+    const ar = slab.readUInt16BE(at + 8);
+    return this.finish(
+      out,
+      len,
+      q,
+      slab.readUInt16BE(at + 2),
+      ar,
+      transport,
+      base + slab.readUInt16BE(at + 10),
+    );
   }
 
   /**

@@ -51,6 +51,14 @@ export class WireWriter {
     return this.pos;
   }
 
+  /** Start a new message in the same buffer (compile loops reuse one writer). */
+  reset(): this {
+    this.pos = 0;
+    this.names.clear();
+    this.pointerAt.length = 0;
+    return this;
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.alloc(Math.max(this.buf.length * 2, this.pos + n));
@@ -98,9 +106,10 @@ export class WireWriter {
   }
 
   private writeName(name: string, compress: boolean): void {
-    const labels = nameToLabels(name);
-    for (let i = 0; i < labels.length; i++) {
-      const suffix = labels.slice(i).join(".");
+    // Walk the labels by index: each suffix is name.slice(start), no split/join per label.
+    let start = 0;
+    while (start < name.length) {
+      const suffix = start === 0 ? name : name.slice(start);
       const at = this.names.get(suffix);
       if (compress && at !== undefined) {
         this.pointerAt.push(this.pos);
@@ -108,8 +117,14 @@ export class WireWriter {
         return;
       }
       if (this.pos < 0x3fff) this.names.set(suffix, this.pos);
-      const l = Buffer.from(labels[i]!, "latin1");
-      this.u8(l.length).bytes(l);
+      let end = name.indexOf(".", start);
+      if (end < 0) end = name.length;
+      const len = end - start;
+      this.ensure(1 + len);
+      this.buf[this.pos] = len;
+      this.buf.write(name.slice(start, end), this.pos + 1, "latin1");
+      this.pos += 1 + len;
+      start = end + 1;
     }
     this.u8(0);
   }
@@ -164,6 +179,11 @@ export class WireWriter {
   /** A copy of what was written. */
   finish(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  /** A view of what was written (valid until the next write or reset). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
   }
 
   patchU16(at: number, v: number): void {

@@ -1,71 +1,85 @@
 // Compiles a ZoneModel into wire-format answers (DESIGN §6 "fast path"): every response the zone
 // can give is encoded once, when the zone changes, and the query path only copies bytes and
 // patches the header, the question (to keep the asker's 0x20 case) and the OPT record.
+//
+// The result is flat: one Buffer (`slab`) holding every answer, template and name record, and a
+// hash index (`index`) over the names. Two ArrayBuffers and no per-name JS objects, so a zone of
+// 10,000 hosts is a few MB, lookups allocate nothing, and a zone compiled in a child process
+// reaches the server as two buffers (zone-build.ts).
 import { CLASS, FLAG, RCODE, TYPE } from "./constants.ts";
 import { nameWireLength, type RR, RR_TYPE_NUMBER, WireWriter } from "./wire-writer.ts";
 import type { PublishedService, ZoneModel } from "./zone-model.ts";
 
-/**
- * A response for one known question name: a complete message (ID 0, question in lower case) whose
- * header flags and question bytes the responder overwrites from the query.
- */
-export interface StaticAnswer {
-  readonly pkt: Buffer;
-  /** Header flags word without the query-dependent bits (RD, CD, opcode). */
-  readonly flags: number;
-  /** Offset where the additional section starts and its count: dropped first when UDP space runs out. */
-  readonly addStart: number;
-  readonly arcount: number;
-}
+/** Name record kinds. */
+export const KIND = { NODE: 0, CUT: 1, HB_APEX: 2, SERVICE: 3 } as const;
 
-/**
- * A response body for a question name not known in advance (NXDOMAIN, referrals below a cut):
- * answer/authority/additional encoded with offsets relative to the body's start; `ptrs` lists the
- * positions of compression pointers that must be moved by the body's final offset.
+/*
+ * Slab layouts (big-endian):
+ *   answer   @A: u16 pktLen, u16 flags, u16 addStart, u16 arcount, pkt[pktLen]
+ *                 (a whole message, ID 0, question in lower case)
+ *   template @T: u16 bodyLen, u16 flags, u16 an, u16 ns, u16 ar, u16 addStart, u16 nptrs,
+ *                 u16 ptr[nptrs], body[bodyLen]  (sections for a question not known in advance;
+ *                 `ptr` are compression pointers to move by the body's final offset)
+ *   name     @N: u8 keyLen, key[keyLen] (lower-case wire name), u8 kind, u32 other, u32 any,
+ *                 u32 extra (CUT: referral template; SERVICE: index into `services`),
+ *                 u16 ntypes, ntypes × (u16 qtype, u32 answer)
  */
-export interface Template {
-  readonly body: Buffer;
-  readonly ptrs: Uint16Array;
-  readonly flags: number;
-  readonly an: number;
-  readonly ns: number;
-  readonly ar: number;
-  /** Start of the additional section within `body`. */
-  readonly addStart: number;
-}
-
-export interface NodeAnswers {
-  readonly byType: ReadonlyMap<number, StaticAnswer>;
-  /** NODATA (or the referral, at a cut) for every other type. */
-  readonly other: StaticAnswer;
-  /** RFC 8482 minimal ANY: one RRset, or NODATA. */
-  readonly any: StaticAnswer;
-}
+export const ANSWER_HEADER = 8;
+export const TEMPLATE_HEADER = 14;
 
 export interface CompiledZone {
   readonly serial: number;
   readonly zone: string;
-  /** Zone apex in lower-case wire form (latin1 string) and its label count. */
-  readonly zoneKey: string;
-  readonly zoneLabels: number;
-  /** Known names (lower-case wire form as latin1 strings) → their answers. */
-  readonly names: ReadonlyMap<string, NodeAnswers>;
-  /** Other regions' heartbeat cuts `<r>.hb.Z` → referral template for names below them. */
-  readonly cuts: ReadonlyMap<string, Template>;
-  /** `<region>.hb.Z` key (our own heartbeat subzone). */
-  readonly selfHbKey: string;
-  /** Service subtrees `<svc>.<region>.hb.Z` → the service. */
-  readonly services: ReadonlyMap<string, PublishedService>;
-  readonly nxdomain: Template;
-  readonly hbNodata: Template;
   readonly region: string;
+  readonly slab: Buffer;
+  /** Open-addressing hash table: bucket → name record offset + 1 (0 = empty). Length is a power of 2. */
+  readonly index: Uint32Array;
+  /** Zone apex in lower-case wire form, and its label count. */
+  readonly zoneKey: Buffer;
+  readonly zoneLabels: number;
+  /** Template offsets. */
+  readonly nxdomain: number;
+  readonly hbNodata: number;
+  /** Published per-service state, by the index SERVICE records carry. */
+  readonly services: readonly PublishedService[];
   readonly stats: { readonly names: number; readonly bytes: number };
 }
 
-export function nameKey(name: string): string {
+/** FNV-1a over bytes [start, end). */
+export function hashBytes(b: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    h ^= b[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Offset of the name record for key bytes [start, end) of `key`, or -1. Allocates nothing. */
+export function findName(z: CompiledZone, key: Uint8Array, start: number, end: number): number {
+  const mask = z.index.length - 1;
+  const len = end - start;
+  const slab = z.slab;
+  for (let i = hashBytes(key, start, end) & mask; ; i = (i + 1) & mask) {
+    const v = z.index[i]!;
+    if (v === 0) return -1;
+    const rec = v - 1;
+    if (slab[rec] !== len) continue;
+    let same = true;
+    for (let j = 0; j < len; j++) {
+      if (slab[rec + 1 + j] !== key[start + j]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return rec;
+  }
+}
+
+export function nameKey(name: string): Buffer {
   const w = new WireWriter(nameWireLength(name) + 1);
   w.rawName(name);
-  return w.finish().toString("latin1");
+  return w.finish();
 }
 
 const AA = FLAG.QR | FLAG.AA;
@@ -76,40 +90,6 @@ interface Sections {
   readonly additional: readonly RR[];
   readonly flags: number;
   readonly rcode: number;
-}
-
-function encodeStatic(qname: string, s: Sections): StaticAnswer {
-  const w = new WireWriter(512);
-  w.u16(0)
-    .u16(s.flags | s.rcode)
-    .u16(1)
-    .u16(s.answer.length)
-    .u16(s.authority.length)
-    .u16(s.additional.length);
-  w.knowName(qname, 12);
-  w.rawName(qname).u16(0).u16(CLASS.IN);
-  for (const r of s.answer) w.rr(r);
-  for (const r of s.authority) w.rr(r);
-  const addStart = w.length;
-  for (const r of s.additional) w.rr(r);
-  return { pkt: w.finish(), flags: s.flags | s.rcode, addStart, arcount: s.additional.length };
-}
-
-function encodeTemplate(s: Sections): Template {
-  const w = new WireWriter(256);
-  for (const r of s.answer) w.rr(r);
-  for (const r of s.authority) w.rr(r);
-  const addStart = w.length;
-  for (const r of s.additional) w.rr(r);
-  return {
-    body: w.finish(),
-    ptrs: Uint16Array.from(w.pointerAt),
-    flags: s.flags | s.rcode,
-    an: s.answer.length,
-    ns: s.authority.length,
-    ar: s.additional.length,
-    addStart,
-  };
 }
 
 const negative = (soa: RR, negativeTtl: number): RR => ({
@@ -130,15 +110,117 @@ function typesOf(rrs: readonly RR[]): Map<number, RR[]> {
 }
 
 /** RFC 8482 §4.2: answer ANY with one RRset; we pick by this preference. */
-const ANY_PREFERENCE = [TYPE.SOA, TYPE.A, TYPE.AAAA, TYPE.NS, TYPE.TXT];
+const ANY_PREFERENCE: readonly number[] = [TYPE.SOA, TYPE.A, TYPE.AAAA, TYPE.NS, TYPE.TXT];
+
+class SlabBuilder {
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+  private readonly w = new WireWriter(1024);
+  private readonly hdr = Buffer.alloc(16);
+
+  get length(): number {
+    return this.size;
+  }
+
+  private push(b: Buffer): void {
+    this.parts.push(Buffer.from(b));
+    this.size += b.length;
+  }
+
+  answer(qname: string, s: Sections): number {
+    const at = this.size;
+    const w = this.w.reset();
+    w.u16(0)
+      .u16(s.flags | s.rcode)
+      .u16(1)
+      .u16(s.answer.length)
+      .u16(s.authority.length)
+      .u16(s.additional.length);
+    w.knowName(qname, 12);
+    w.rawName(qname).u16(0).u16(CLASS.IN);
+    for (const r of s.answer) w.rr(r);
+    for (const r of s.authority) w.rr(r);
+    const addStart = w.length;
+    for (const r of s.additional) w.rr(r);
+    this.hdr.writeUInt16BE(w.length, 0);
+    this.hdr.writeUInt16BE(s.flags | s.rcode, 2);
+    this.hdr.writeUInt16BE(addStart, 4);
+    this.hdr.writeUInt16BE(s.additional.length, 6);
+    this.push(this.hdr.subarray(0, ANSWER_HEADER));
+    this.push(w.view());
+    return at;
+  }
+
+  template(s: Sections): number {
+    const at = this.size;
+    const w = this.w.reset();
+    for (const r of s.answer) w.rr(r);
+    for (const r of s.authority) w.rr(r);
+    const addStart = w.length;
+    for (const r of s.additional) w.rr(r);
+    const h = Buffer.alloc(TEMPLATE_HEADER + 2 * w.pointerAt.length);
+    [w.length, s.flags | s.rcode, s.answer.length, s.authority.length, s.additional.length, addStart].forEach(
+      (v, i) => {
+        h.writeUInt16BE(v, 2 * i);
+      },
+    );
+    h.writeUInt16BE(w.pointerAt.length, 12);
+    w.pointerAt.forEach((p, i) => {
+      h.writeUInt16BE(p, TEMPLATE_HEADER + 2 * i);
+    });
+    this.push(h);
+    this.push(w.view());
+    return at;
+  }
+
+  name(
+    key: Buffer,
+    kind: number,
+    other: number,
+    any: number,
+    extra: number,
+    byType: ReadonlyMap<number, number>,
+  ): number {
+    const at = this.size;
+    const b = Buffer.alloc(1 + key.length + 1 + 12 + 2 + 6 * byType.size);
+    let p = 0;
+    b[p++] = key.length;
+    key.copy(b, p);
+    p += key.length;
+    b[p++] = kind;
+    b.writeUInt32BE(other, p);
+    b.writeUInt32BE(any, p + 4);
+    b.writeUInt32BE(extra, p + 8);
+    b.writeUInt16BE(byType.size, p + 12);
+    p += 14;
+    for (const [t, off] of byType) {
+      b.writeUInt16BE(t, p);
+      b.writeUInt32BE(off, p + 2);
+      p += 6;
+    }
+    this.push(b);
+    return at;
+  }
+
+  /** One exactly-sized buffer of its own (transferable). */
+  finish(): Buffer {
+    const out = Buffer.from(new ArrayBuffer(this.size));
+    let p = 0;
+    for (const b of this.parts) {
+      b.copy(out, p);
+      p += b.length;
+    }
+    return out;
+  }
+}
 
 export function compileZone(m: ZoneModel): CompiledZone {
   const z = m.zone;
   const soaZ = m.records.get(z)!.find((r) => r.data.type === "SOA")!;
   const negZ = negative(soaZ, m.negativeTtl);
   const negHb = negative(m.selfHb.soa, m.negativeTtl);
-  const names = new Map<string, NodeAnswers>();
-  let bytes = 0;
+  const sb = new SlabBuilder();
+  const names: { key: Buffer; rec: number }[] = [];
 
   const glueFor = (hosts: readonly string[]): RR[] =>
     hosts.flatMap((h) =>
@@ -146,74 +228,93 @@ export function compileZone(m: ZoneModel): CompiledZone {
     );
 
   /** `glue`: whether NS targets' addresses go in the additional section (only when they are in the same zone). */
-  const nodeAnswers = (qname: string, rrs: readonly RR[], neg: RR, glue = true): NodeAnswers => {
-    const byType = new Map<number, StaticAnswer>();
-    const nodata = encodeStatic(qname, { answer: [], authority: [neg], additional: [], flags: AA, rcode: 0 });
+  const node = (
+    qname: string,
+    rrs: readonly RR[],
+    neg: RR,
+    kind: number,
+    opts: { glue?: boolean; extra?: number; ds?: number } = {},
+  ) => {
+    const byType = new Map<number, number>();
+    const nodata = sb.answer(qname, { answer: [], authority: [neg], additional: [], flags: AA, rcode: 0 });
     for (const [t, set] of typesOf(rrs)) {
       // Additional-section processing (RFC 1035 §3.3.11 / §6.3): NS targets' addresses.
       const additional =
-        t === TYPE.NS && glue ? glueFor(set.map((r) => (r.data as { host: string }).host)) : [];
-      byType.set(t, encodeStatic(qname, { answer: set, authority: [], additional, flags: AA, rcode: 0 }));
+        t === TYPE.NS && opts.glue !== false
+          ? glueFor(set.map((r) => (r.data as { host: string }).host))
+          : [];
+      byType.set(t, sb.answer(qname, { answer: set, authority: [], additional, flags: AA, rcode: 0 }));
     }
-    const anyType = ANY_PREFERENCE.find((t) => byType.has(t));
-    return { byType, other: nodata, any: anyType !== undefined ? byType.get(anyType)! : nodata };
+    if (opts.ds !== undefined) byType.set(TYPE.DS, opts.ds);
+    const anyType = ANY_PREFERENCE.find((t) => byType.has(t) && t !== TYPE.DS);
+    const key = nameKey(qname);
+    const any = anyType !== undefined ? byType.get(anyType)! : nodata;
+    names.push({ key, rec: sb.name(key, kind, nodata, any, opts.extra ?? 0, byType) });
   };
 
-  for (const [owner, rrs] of m.records) names.set(nameKey(owner), nodeAnswers(owner, rrs, negZ));
+  for (const [owner, rrs] of m.records) node(owner, rrs, negZ, KIND.NODE);
 
-  const cuts = new Map<string, Template>();
   for (const [cut, d] of m.cuts) {
     if (cut === m.selfHb.apex) continue;
     // RFC 1034 §4.3.2 step 3b: a referral — NS in authority, glue in additional, AA clear.
     const referral: Sections = { answer: [], authority: d.ns, additional: d.glue, flags: FLAG.QR, rcode: 0 };
-    const atCut = encodeStatic(cut, referral);
-    // RFC 4035 §3.1.4.1 / RFC 3658: DS lives on the parent side of a cut: the parent answers it.
-    const ds = encodeStatic(cut, { answer: [], authority: [negZ], additional: [], flags: AA, rcode: 0 });
-    names.set(nameKey(cut), { byType: new Map([[TYPE.DS, ds]]), other: atCut, any: atCut });
-    cuts.set(nameKey(cut), encodeTemplate(referral));
+    const atCut = sb.answer(cut, referral);
+    // RFC 4035 §3.1.4.1: DS lives on the parent side of a cut: the parent answers it.
+    const ds = sb.answer(cut, { answer: [], authority: [negZ], additional: [], flags: AA, rcode: 0 });
+    const below = sb.template(referral);
+    const key = nameKey(cut);
+    names.push({ key, rec: sb.name(key, KIND.CUT, atCut, atCut, below, new Map([[TYPE.DS, ds]])) });
   }
 
-  // Our own heartbeat subzone, served authoritatively as its own zone.
+  // Our own heartbeat subzone, served authoritatively as its own zone. ns-<region>.Z is outside
+  // it: no additional data for its NS set (NSD does the same). DS is answered by the parent, Z.
   const hb = m.selfHb;
-  // ns-<region>.Z is outside the subzone: no additional data for its NS set (NSD does the same).
-  const apexAnswers = nodeAnswers(hb.apex, [hb.soa, ...hb.ns], negHb, false);
-  const dsAtApex = encodeStatic(hb.apex, {
+  const dsAtApex = sb.answer(hb.apex, { answer: [], authority: [negZ], additional: [], flags: AA, rcode: 0 });
+  node(hb.apex, [hb.soa, ...hb.ns], negHb, KIND.HB_APEX, { glue: false, ds: dsAtApex });
+  // `<svc>.<region>.hb.Z` are empty non-terminals above the per-service heartbeats.
+  hb.services.forEach((s, i) => {
+    node(`${s.name}.${hb.apex}`, [], negHb, KIND.SERVICE, { extra: i });
+  });
+
+  const nxdomain = sb.template({
     answer: [],
     authority: [negZ],
     additional: [],
     flags: AA,
-    rcode: 0,
+    rcode: RCODE.NXDOMAIN,
   });
-  names.set(nameKey(hb.apex), {
-    ...apexAnswers,
-    byType: new Map([...apexAnswers.byType, [TYPE.DS, dsAtApex]]),
+  const hbNodata = sb.template({
+    answer: [],
+    authority: [negHb],
+    additional: [],
+    flags: AA,
+    rcode: RCODE.NOERROR,
   });
-  const services = new Map<string, PublishedService>();
-  for (const s of hb.services) {
-    const owner = `${s.name}.${hb.apex}`;
-    services.set(nameKey(owner), s);
-    // `<svc>.<region>.hb.Z` itself is an empty non-terminal above the per-service heartbeats.
-    names.set(nameKey(owner), nodeAnswers(owner, [], negHb));
+  const slab = sb.finish();
+
+  let size = 16;
+  while (size < names.length * 2) size *= 2;
+  const index = new Uint32Array(new ArrayBuffer(size * 4));
+  for (const n of names) {
+    for (let i = hashBytes(n.key, 0, n.key.length) & (size - 1); ; i = (i + 1) & (size - 1)) {
+      if (index[i] === 0) {
+        index[i] = n.rec + 1;
+        break;
+      }
+    }
   }
-
-  for (const n of names.values())
-    for (const a of [n.other, n.any, ...n.byType.values()]) bytes += a.pkt.length;
-
-  const neg = (soa: RR, rcode: number): Template =>
-    encodeTemplate({ answer: [], authority: [soa], additional: [], flags: AA, rcode });
   const zoneKey = nameKey(z);
   return {
     serial: m.serial,
     zone: z,
+    region: m.region,
+    slab,
+    index,
     zoneKey,
     zoneLabels: z.split(".").length,
-    names,
-    cuts,
-    selfHbKey: nameKey(hb.apex),
-    services,
-    nxdomain: neg(negZ, RCODE.NXDOMAIN),
-    hbNodata: neg(negHb, RCODE.NOERROR),
-    region: m.region,
-    stats: { names: names.size, bytes },
+    nxdomain,
+    hbNodata,
+    services: hb.services,
+    stats: { names: names.length, bytes: slab.length + index.byteLength },
   };
 }

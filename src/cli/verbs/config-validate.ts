@@ -1,4 +1,3 @@
-import { loadConfigFile } from "../../config/load.ts";
 import { defineCommand, UsageError } from "../command.ts";
 
 export const configValidate = defineCommand({
@@ -15,6 +14,8 @@ Exits 0 when the file is valid, 2 with every problem (field path, line, reason) 
     if (!values.config) throw new UsageError("--config FILE is required");
     if (values.output !== undefined && values.output !== "json")
       throw new UsageError(`-o ${values.output}: only json is supported`);
+    // Parsers load on demand, so verbs that do not read a config file do not pay for them.
+    const { loadConfigFile } = await import("../../config/load.ts");
     const loaded = loadConfigFile(values.config);
     if (values.output === "json") io.out(`${JSON.stringify(loaded.config, null, 2)}\n`);
     else

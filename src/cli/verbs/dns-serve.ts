@@ -1,7 +1,7 @@
 import { watch } from "node:fs";
 import { createServer } from "node:http";
 import { basename, dirname } from "node:path";
-import { parseEndpoint } from "../../config/schema.ts";
+import { parseEndpoint } from "../../config/endpoint.ts";
 import { DnsService } from "../../dns/dns-service.ts";
 import { startDnsServer } from "../../dns/server.ts";
 import { jsonLogger } from "../../log.ts";
@@ -46,8 +46,8 @@ Example:
       throw new UsageError(`--log-level ${level}: expected debug, info, warn or error`);
     const metrics = new DnsMetrics();
     const base = jsonLogger(io.err, systemClock.now, level as "info");
-    const svc = DnsService.fromFile(values.config, systemClock.now, base, metrics);
-    const log = base.child({ region: svc.config.region });
+    const svc = await DnsService.start(values.config, systemClock.now, base, metrics);
+    const log = base.child({ region: svc.summary.region });
     const server = await startDnsServer(svc, listen.host, listen.port);
     let http: ReturnType<typeof createServer> | undefined;
     if (metricsAt) {
@@ -64,12 +64,13 @@ Example:
       await new Promise<void>((r) => http!.listen(metricsAt.port, metricsAt.host, r));
     }
     log.log("info", "serving", {
-      zone: svc.config.zone,
+      zone: svc.summary.zone,
+      hosts: svc.summary.hosts,
       listen: `${server.host}:${server.port}`,
       serial: svc.serial,
       ...(metricsAt ? { metrics: `${metricsAt.host}:${metricsAt.port}` } : {}),
     });
-    const onHup = () => svc.reload();
+    const onHup = () => void svc.reload();
     process.on("SIGHUP", onHup);
     // Editors replace files (rename), so watch the directory and filter by name; debounce bursts.
     let timer: NodeJS.Timeout | undefined;
@@ -77,7 +78,7 @@ Example:
     const watcher = watch(dirname(values.config), (_event, name) => {
       if (name !== file) return;
       clearTimeout(timer);
-      timer = setTimeout(() => svc.reload(), 200);
+      timer = setTimeout(() => void svc.reload(), 200);
     });
     await io.stopped;
     watcher.close();

@@ -1,0 +1,98 @@
+// Building a zone from a file in a child process (zone-build-child.ts), and its messages.
+import { fork } from "node:child_process";
+import { ConfigError, type ConfigProblem } from "../config/config-error.ts";
+import type { CompiledZone } from "./zone-compiler.ts";
+
+export interface BuildRequest {
+  readonly path: string;
+  /** Digest of the zone being served; an identical build answers `unchanged`. */
+  readonly previousDigest: string | undefined;
+  /** Serial to compile into the SOA if the zone changed. */
+  readonly serial: number;
+}
+
+export interface ZoneSummary {
+  readonly zone: string;
+  readonly region: string;
+  readonly hosts: number;
+}
+
+type TransferredZone = Omit<CompiledZone, "slab" | "index" | "zoneKey"> & {
+  readonly slab: Uint8Array;
+  readonly index: Uint32Array;
+  readonly zoneKey: Uint8Array;
+};
+
+export type BuildReply =
+  | { readonly kind: "unchanged" }
+  | {
+      readonly kind: "built";
+      readonly digest: string;
+      readonly zone: TransferredZone;
+      readonly summary: ZoneSummary;
+      readonly heartbeatKey: Uint8Array;
+    }
+  | { readonly kind: "invalid"; readonly source: string; readonly problems: ConfigProblem[] }
+  | { readonly kind: "failed"; readonly message: string };
+
+export type BuildResult =
+  | { readonly kind: "unchanged" }
+  | {
+      readonly kind: "built";
+      readonly digest: string;
+      readonly zone: CompiledZone;
+      readonly summary: ZoneSummary;
+      readonly heartbeatKey: Buffer;
+    };
+
+const childUrl = new URL(
+  import.meta.url.endsWith(".ts") ? "./zone-build-child.ts" : "./zone-build-child.js",
+  import.meta.url,
+);
+
+/** Build in a fresh child process. Rejects with ConfigError for a bad file, Error otherwise. */
+export function buildZoneInChild(req: BuildRequest): Promise<BuildResult> {
+  return new Promise((resolve, reject) => {
+    // Running from TypeScript sources (tests, `npx splitguard` in a checkout): load them with tsx.
+    const w = fork(childUrl, [JSON.stringify(req)], {
+      serialization: "advanced",
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      execArgv: childUrl.pathname.endsWith(".ts") ? ["--import", "tsx"] : [],
+    });
+    let settled = false;
+    w.once("message", (r: BuildReply) => {
+      settled = true;
+      switch (r.kind) {
+        case "unchanged":
+          resolve(r);
+          break;
+        case "built":
+          resolve({
+            kind: "built",
+            digest: r.digest,
+            summary: r.summary,
+            heartbeatKey: Buffer.from(r.heartbeatKey),
+            zone: {
+              ...r.zone,
+              slab: Buffer.from(r.zone.slab.buffer, r.zone.slab.byteOffset, r.zone.slab.byteLength),
+              index: new Uint32Array(r.zone.index.buffer, r.zone.index.byteOffset, r.zone.index.length),
+              zoneKey: Buffer.from(r.zone.zoneKey),
+            },
+          });
+          break;
+        case "invalid":
+          reject(new ConfigError(r.source, r.problems));
+          break;
+        case "failed":
+          reject(new Error(r.message));
+          break;
+      }
+    });
+    w.once("error", (e) => {
+      if (!settled) reject(e);
+    });
+    w.once("exit", (code) => {
+      if (!settled) reject(new Error(`zone build process exited with code ${code}`));
+    });
+  });
+}
