@@ -26,8 +26,9 @@ fi
 say "node $(node --version)"
 
 # Debian packages: only the missing ones, and never start their services (we run our own
-# instances on loopback with our own configs).
+# instances on loopback with our own configs). PROVISION_APT=0 skips them (npm start needs none).
 need_pkgs=()
+if [ "${PROVISION_APT:-1}" = 1 ]; then
 command -v nsd >/dev/null 2>&1 || need_pkgs+=(nsd)
 command -v dig >/dev/null 2>&1 || need_pkgs+=(bind9-dnsutils)
 command -v kdig >/dev/null 2>&1 || need_pkgs+=(knot-dnsutils)
@@ -47,6 +48,7 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
   [ "$policy_made" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
 fi
 
 # npm packages: reinstall only when the lockfile or the node major changed.

@@ -22,7 +22,8 @@ const addresses = (p: dnsPacket.Packet | undefined) =>
   (p?.answers ?? []).map((a) => String((a as { data?: unknown }).data)).sort();
 async function serial(s: ServeProcess): Promise<number> {
   const p = await ask(s, "gslb.example.com", 6);
-  return ((p?.answers?.[0] as { data?: unknown }).data as dnsPacket.SoaData).serial ?? -1;
+  const soa = p?.answers?.[0] as { data?: dnsPacket.SoaData } | undefined;
+  return soa?.data?.serial ?? -1;
 }
 async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
