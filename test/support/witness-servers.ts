@@ -9,7 +9,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RRType } from "../../src/dns/message.ts";
-import { DnsServerClient } from "../../src/dns/rfc2136-client.ts";
+import { DnsServerClient, type DnsServerClientOptions } from "../../src/dns/rfc2136-client.ts";
+import { Rfc2136LeaseTransport } from "../../src/dns/rfc2136-lease-transport.ts";
 import { HMAC_SHA256, type TsigKey } from "../../src/dns/tsig.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
 import {
@@ -167,6 +168,7 @@ export async function startWitness(
     await waitReady(name, input, key, log);
   } catch (e) {
     await w.kill();
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
   return w;
@@ -206,4 +208,21 @@ export async function startTrio(): Promise<WitnessTrio> {
     throw e;
   }
   return { witnesses: started, key, stop };
+}
+
+/** The RFC 2136 lease transport to one running witness (options override the client's). */
+export function transportFor(
+  w: RunningWitness,
+  overrides: Partial<DnsServerClientOptions> = {},
+): Rfc2136LeaseTransport {
+  return new Rfc2136LeaseTransport(
+    new DnsServerClient({
+      name: `${w.name} ${w.input.address}:${w.input.port}`,
+      server: { host: w.input.address, port: w.input.port },
+      key: w.key,
+      clock: systemClock,
+      ...overrides,
+    }),
+    w.input.zone,
+  );
 }
