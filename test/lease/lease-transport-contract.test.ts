@@ -12,9 +12,9 @@ afterAll(async () => {
   await trio?.stop();
 });
 
-["BIND 9 (bind-1)", "BIND 9 (bind-2)", "Knot (knot-1)"].forEach((label, i) =>
+for (const [i, label] of ["BIND 9 (bind-1)", "BIND 9 (bind-2)", "Knot (knot-1)"].entries()) {
   leaseTransportContract(`RFC 2136 on ${label}`, async () => {
     const w = trio!.witnesses[i]!;
     return { connect: () => transportFor(w) };
-  }),
-);
+  });
+}
