@@ -185,8 +185,7 @@ export interface WitnessTrio {
  * listens on addresses configured on an interface, and lo carries only 127.0.0.1 here; distinct
  * ports keep the servers apart without changing the machine's interfaces.)
  */
-export async function startTrio(): Promise<WitnessTrio> {
-  const key = randomKey();
+export async function startTrio(key: TsigKey = randomKey()): Promise<WitnessTrio> {
   const started: RunningWitness[] = [];
   const dirs: string[] = [];
   const stop = async () => {
