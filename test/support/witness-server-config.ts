@@ -95,3 +95,32 @@ zone:
     acl: lease-update
 `;
 }
+
+/**
+ * PowerDNS Authoritative pdns.conf: a gsqlite3 backend (the BIND backend cannot take updates) and
+ * RFC 2136 enabled. Which key may update the zone is zone metadata, set by pdnsSetupCommands.
+ */
+export function renderPdnsConf(i: WitnessServerInput): string {
+  return `launch=gsqlite3
+gsqlite3-database=${i.dir}/pdns.sqlite3
+local-address=${i.address}
+local-port=${i.port}
+socket-dir=${i.dir}
+dnsupdate=yes
+allow-dnsupdate-from=127.0.0.0/8,::1
+daemon=no
+guardian=no
+write-pid=no
+disable-syslog=yes
+`;
+}
+
+/** The pdnsutil commands (argv) that load the zone file and allow the lease key to update it. */
+export function pdnsSetupCommands(i: WitnessServerInput): string[][] {
+  const base = ["pdnsutil", `--config-dir=${i.dir}`];
+  return [
+    [...base, "load-zone", i.zone, `${i.dir}/${i.zone}.zone`],
+    [...base, "import-tsig-key", i.keyName, "hmac-sha256", i.secret],
+    [...base, "set-meta", i.zone, "TSIG-ALLOW-DNSUPDATE", i.keyName],
+  ];
+}

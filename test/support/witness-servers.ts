@@ -1,26 +1,29 @@
 // Real lease-witness servers on loopback for the `lease` tier: BIND 9 (`named -g`) and Knot
 // (`knotd`) from the Debian packages, each in its own temp dir and process group, configured by
 // witness-server-config.ts. Every server is stopped by `stop()`, which the tests call in afterAll.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { RRType } from "../../src/dns/message.ts";
 import { DnsServerClient, type DnsServerClientOptions } from "../../src/dns/rfc2136-client.ts";
 import { Rfc2136LeaseTransport } from "../../src/dns/rfc2136-lease-transport.ts";
 import { HMAC_SHA256, type TsigKey } from "../../src/dns/tsig.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
 import {
+  pdnsSetupCommands,
   renderBindConf,
   renderKnotConf,
+  renderPdnsConf,
   renderZoneFile,
   type WitnessServerInput,
 } from "./witness-server-config.ts";
 
-export type ServerKind = "bind" | "knot";
+export type ServerKind = "bind" | "knot" | "pdns";
 
 export interface RunningWitness {
   readonly name: string;
@@ -64,11 +67,22 @@ export function randomKey(name = TEST_KEY_NAME): TsigKey {
   return { name, algorithm: HMAC_SHA256, secret: randomBytes(32) };
 }
 
+const COMMANDS: Record<ServerKind, (dir: string) => [string, string[]]> = {
+  bind: (dir) => ["named", ["-g", "-c", join(dir, "named.conf")]],
+  knot: (dir) => ["knotd", ["-c", join(dir, "knot.conf")]],
+  pdns: (dir) => ["pdns_server", [`--config-dir=${dir}`]],
+};
+
+/** PowerDNS keeps its zones in SQLite: create the schema its package ships, then run pdnsutil. */
+function preparePdns(input: WitnessServerInput): void {
+  const db = new DatabaseSync(join(input.dir, "pdns.sqlite3"));
+  db.exec(readFileSync("/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql", "utf8"));
+  db.close();
+  for (const [cmd, ...args] of pdnsSetupCommands(input)) execFileSync(cmd!, args, { stdio: "pipe" });
+}
+
 function startProcess(kind: ServerKind, dir: string, log: string[]): ChildProcess {
-  const [cmd, args] =
-    kind === "bind"
-      ? ["named", ["-g", "-c", join(dir, "named.conf")]]
-      : ["knotd", ["-c", join(dir, "knot.conf")]];
+  const [cmd, args] = COMMANDS[kind](dir);
   const child = spawn(cmd, args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", (d: Buffer) => {
     log.push(d.toString());
@@ -142,7 +156,11 @@ export async function startWitness(
   };
   writeFileSync(join(dir, `${zone}.zone`), renderZoneFile(input));
   if (kind === "bind") writeFileSync(join(dir, "named.conf"), renderBindConf(input));
-  else writeFileSync(join(dir, "knot.conf"), renderKnotConf(input));
+  else if (kind === "knot") writeFileSync(join(dir, "knot.conf"), renderKnotConf(input));
+  else {
+    writeFileSync(join(dir, "pdns.conf"), renderPdnsConf(input));
+    preparePdns(input);
+  }
   const log: string[] = [];
   let child = startProcess(kind, dir, log);
   const w: RunningWitness = {

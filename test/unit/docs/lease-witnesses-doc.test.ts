@@ -4,8 +4,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   DOC_EXAMPLE,
+  pdnsSetupCommands,
   renderBindConf,
   renderKnotConf,
+  renderPdnsConf,
   renderZoneFile,
 } from "../../support/witness-server-config.ts";
 
@@ -16,6 +18,13 @@ describe("docs/lease-witnesses.md", () => {
     ["BIND named.conf", renderBindConf(DOC_EXAMPLE)],
     ["Knot knot.conf", renderKnotConf(DOC_EXAMPLE)],
     ["zone file", renderZoneFile(DOC_EXAMPLE)],
+    ["PowerDNS pdns.conf", renderPdnsConf(DOC_EXAMPLE)],
+    [
+      "PowerDNS setup commands",
+      `${pdnsSetupCommands(DOC_EXAMPLE)
+        .map((c) => c.join(" "))
+        .join("\n")}\n`,
+    ],
   ] as const)
     it(`contains the ${what} the tests run, verbatim, in a code block`, () => {
       expect(doc).toContain("```\n" + text + "```\n");
