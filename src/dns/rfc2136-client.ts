@@ -14,6 +14,7 @@ import {
   Opcode,
   optRecord,
   type Question,
+  Rcode,
   type ResourceRecord,
   RRClass,
   RRType,
@@ -96,7 +97,12 @@ export class DnsServerClient {
       { additionals: size > 0 ? [optRecord(size)] : [] },
       timeoutMs,
     );
-    if (r.kind === "response" && r.msg.rcode === 0 && !r.msg.flags.aa)
+    // A NOERROR or NXDOMAIN without AA did not come from the zone itself (RFC 1035 §4.1.1).
+    if (
+      r.kind === "response" &&
+      (r.msg.rcode === Rcode.NOERROR || r.msg.rcode === Rcode.NXDOMAIN) &&
+      !r.msg.flags.aa
+    )
       return { kind: "error", reason: `${this.name}: answer for ${name} is not authoritative (AA=0)` };
     return r;
   }
