@@ -57,6 +57,20 @@ describe("TSIG failures surface as errors naming the witness", () => {
     }
   });
 
+  it("a client clock 20 minutes off is rejected: BADTIME, witness named", async () => {
+    const skewed = { ...systemClock, now: () => Date.now() + 1_200_000 };
+    for (const w of trio.witnesses) {
+      const r = await transportFor(w, { clock: skewed }).compareAndSwap(
+        service("badtime"),
+        null,
+        { holder: "eu", epoch: 1, seq: 0 },
+        1000,
+      );
+      console.log(`[lease] ${w.name}, client clock +1200 s: ${r.kind === "error" ? r.reason : r.kind}`);
+      expect(r.kind === "error" && r.reason).toMatch(new RegExp(`^${w.name} .*BADTIME`));
+    }
+  });
+
   it("an update outside the key's policy (an A record) is refused with the witness named", async () => {
     for (const w of trio.witnesses) {
       const c = new DnsServerClient({
