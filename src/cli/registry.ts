@@ -1,6 +1,37 @@
-// Every verb of the CLI, in the order `splitguard --help` lists them.
+// Every verb of the CLI, in the order `splitguard --help` lists them. Verbs load on demand, so a
+// process pays only for the verb it runs (the DNS server does not load the config parsers, the
+// lease client or the simulator).
 import type { Command } from "./command.ts";
-import { configValidate } from "./verbs/config-validate.ts";
-import { dnsServe } from "./verbs/dns-serve.ts";
 
-export const commands: readonly Command[] = [dnsServe, configValidate] as unknown as readonly Command[];
+export interface VerbEntry {
+  readonly path: readonly string[];
+  readonly summary: string;
+  readonly load: () => Promise<Command>;
+}
+
+const verb = (path: string[], summary: string, load: () => Promise<unknown>): VerbEntry => ({
+  path,
+  summary,
+  load: load as () => Promise<Command>,
+});
+
+export const commands: readonly VerbEntry[] = [
+  verb(
+    ["dns", "serve"],
+    "serve the GSLB zone from a configuration file (standalone authoritative responder)",
+    () => import("./verbs/dns-serve.ts").then((m) => m.dnsServe),
+  ),
+  verb(
+    ["lease", "status"],
+    "show each lease witness's current lease value per service, and its latency",
+    () => import("./verbs/lease-status.ts").then((m) => m.leaseStatus),
+  ),
+  verb(
+    ["lease", "check"],
+    "verify each lease witness accepts the key and allows lease updates, changing nothing",
+    () => import("./verbs/lease-check.ts").then((m) => m.leaseCheck),
+  ),
+  verb(["config", "validate"], "check a configuration file and print the effective values", () =>
+    import("./verbs/config-validate.ts").then((m) => m.configValidate),
+  ),
+];

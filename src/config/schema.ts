@@ -64,15 +64,41 @@ export const FailoverTimingSchema = z
   })
   .strict();
 
+/** A Kubernetes Secret holding TSIG key material (a `tsig-keygen` clause or bare base64). */
+export const KeySecretSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "keySecret.name must be a Kubernetes Secret name"),
+    key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, "keySecret.key must be a key of the Secret's data"),
+    /** Defaults to the namespace the controller runs in. */
+    namespace: label("keySecret.namespace").optional(),
+  })
+  .strict();
+
 export const LeaseWitnessSchema = z
   .object({
+    /** Shown in status, logs and errors; defaults to the address. */
+    name: label("lease witness name").optional(),
     address: endpoint,
     zone: dnsName,
     keyName: dnsName,
     algorithm: z.enum(["hmac-sha256"]).default("hmac-sha256"),
-    keyFile: z.string().min(1),
+    /** Key material from a file (relative to the configuration file) ... */
+    keyFile: z.string().min(1).optional(),
+    /** ... or from a Kubernetes Secret: exactly one of the two. */
+    keySecret: KeySecretSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((w, ctx) => {
+    if ((w.keyFile === undefined) === (w.keySecret === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [w.keyFile === undefined ? "keyFile" : "keySecret"],
+        message:
+          "set exactly one of keyFile (a file holding the TSIG key) or keySecret {name, key} (a Kubernetes Secret holding it)",
+      });
+  });
 
 export const LeaseSchema = z
   .object({
@@ -233,3 +259,4 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Config = z.output<typeof ConfigSchema>;
 export type RegionConfig = z.output<typeof RegionSchema>;
 export type HostConfig = z.output<typeof HostSchema>;
+export type LeaseWitnessConfig = z.output<typeof LeaseWitnessSchema>;
