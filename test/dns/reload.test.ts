@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import * as dnsPacket from "dns-packet";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildQuery, udpExchange } from "../support/dns-client.ts";
+import { buildQuery, freePort, tcpExchange, udpExchange } from "../support/dns-client.ts";
 import { CONFIG } from "./support/fixture.ts";
 import { type ServeProcess, spawnServe } from "./support/spawn-serve.ts";
 
@@ -113,5 +113,28 @@ describe("reload", () => {
     expect(bad).toEqual([]);
     expect(seen.a).toBeGreaterThan(0);
     expect(seen.b).toBeGreaterThan(0);
+  });
+
+  it("exposes queries by rcode, qtype and transport, answer latency, serial and reloads as Prometheus metrics", async () => {
+    const mport = await freePort("127.0.0.1");
+    srv = await spawnServe(CONFIG, undefined, ["--metrics", `127.0.0.1:${mport}`]);
+    for (let i = 0; i < 40; i++) await ask(srv, "app.gslb.example.com");
+    await ask(srv, "nope.gslb.example.com");
+    await tcpExchange(srv.host, srv.port, [buildQuery({ name: "gslb.example.com", type: 6 })]);
+    writeFileSync(srv.configPath, CONFIG.replace("primary: eu", "primary: mars"));
+    srv.proc.kill("SIGHUP");
+    await eventually(async () => /reload-rejected/.test(srv!.logs()));
+    const text = await (await fetch(`http://127.0.0.1:${mport}/metrics`)).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+    expect(
+      value(/splitguard_dns_queries_total\{rcode="NOERROR",qtype="A",transport="udp"\} (\d+)/),
+    ).toBeGreaterThanOrEqual(40);
+    expect(value(/splitguard_dns_queries_total\{rcode="NXDOMAIN",qtype="A",transport="udp"\} (\d+)/)).toBe(1);
+    expect(value(/splitguard_dns_queries_total\{rcode="NOERROR",qtype="SOA",transport="tcp"\} (\d+)/)).toBe(
+      1,
+    );
+    expect(value(/splitguard_dns_answer_seconds_count\{transport="udp"\} (\d+)/)).toBeGreaterThan(0);
+    expect(value(/splitguard_dns_zone_serial (\d+)/)).toBe(await serial(srv));
+    expect(value(/splitguard_dns_reloads_total\{result="rejected"\} (\d+)/)).toBe(1);
   });
 });

@@ -1,0 +1,72 @@
+// The CLI contract: --help on every verb, exit 2 for bad usage or configuration, 1 for runtime failure.
+import { createSocket } from "node:dgram";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../../src/cli/main.ts";
+import { commands } from "../../../src/cli/registry.ts";
+
+async function run(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await main(argv, {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+    stopped: Promise.resolve(),
+  });
+  return { code, out, err };
+}
+
+const EXAMPLE = join(import.meta.dirname, "../../../examples/standalone/splitguard.yaml");
+
+describe("splitguard CLI", () => {
+  it("lists every verb in --help and exits 0", async () => {
+    const r = await run("--help");
+    expect(r.code).toBe(0);
+    for (const c of commands) expect(r.out).toContain(c.path.join(" "));
+  });
+
+  it.each(commands.map((c) => [c.path.join(" ")]))("has --help for %s", async (verb) => {
+    const r = await run(...verb.split(" "), "--help");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`Usage: splitguard ${verb}`);
+  });
+
+  it("exits 2 for an unknown verb, an unknown flag, or a missing required flag", async () => {
+    expect((await run("frobnicate")).code).toBe(2);
+    const flag = await run("config", "validate", "--bogus");
+    expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(/Unknown option '--bogus'/);
+    const missing = await run("dns", "serve");
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("--config FILE is required");
+    expect((await run("dns", "serve", "--config", EXAMPLE, "--listen", "nonsense")).code).toBe(2);
+  });
+
+  it("exits 2 with the field path for a bad configuration", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sg-cli-"));
+    writeFileSync(join(dir, "c.yaml"), "zone: gslb.example.com\nregion: eu\nregions: []\n");
+    const r = await run("config", "validate", "--config", join(dir, "c.yaml"));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/c\.yaml:3:\d+: regions: at least one region is needed/);
+    expect(r.err).toMatch(/heartbeatKeyFile: is required|heartbeatKeyFile/);
+  });
+
+  it("exits 1 for a runtime failure (the address is taken)", async () => {
+    const taken = createSocket("udp4");
+    await new Promise<void>((r) => taken.bind(0, "127.0.0.1", () => r()));
+    const port = taken.address().port;
+    try {
+      const r = await run("dns", "serve", "--config", EXAMPLE, "--listen", `127.0.0.1:${port}`);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+  });
+});
