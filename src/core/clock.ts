@@ -5,6 +5,6 @@ export type TimerHandle = unknown;
 export interface Clock {
   /** Milliseconds on this clock's timeline (virtual in simulations, epoch ms in production). */
   now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setTimeout(fn: () => void, ms: number): TimerHandle; // clock-ok: the injected timer, not a global one
   clearTimeout(handle: TimerHandle): void;
 }
