@@ -3,7 +3,9 @@
 // scrape time, so a query costs a few array increments.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { RCODE_NAME, typeName } from "./dns/constants.ts";
+import type { AnswerKind } from "./dns/rate-limit.ts";
 import type { AnswerObserver, Transport } from "./dns/responder.ts";
+import type { ServerObserver } from "./dns/server.ts";
 
 const QTYPES = [1, 28, 2, 6, 16, 255, 43, 33, 15, 12, 5] as const;
 const RCODES = [0, 1, 2, 3, 4, 5, 16] as const;
@@ -11,7 +13,14 @@ const TRANSPORTS: readonly Transport[] = ["udp", "tcp"];
 /** Latency is timed on one query in SAMPLE_EVERY (the timer costs more than a cached answer). */
 export const LATENCY_SAMPLE_EVERY = 16;
 
-export class DnsMetrics implements AnswerObserver {
+const KINDS: readonly AnswerKind[] = ["answer", "nxdomain", "error"];
+
+export class DnsMetrics implements AnswerObserver, ServerObserver {
+  /** [in, out] UDP bytes; [limited per kind ×3, slipped]: folded into counters at scrape time. */
+  private readonly bytes = new Float64Array(2);
+  private readonly bytesReported = new Float64Array(2);
+  private readonly rrl = new Float64Array(4);
+  private readonly rrlReported = new Float64Array(4);
   readonly registry: Registry;
   private readonly counts: Float64Array;
   private readonly reported: Float64Array;
@@ -66,6 +75,42 @@ export class DnsMetrics implements AnswerObserver {
         }
       },
     });
+    new Counter({
+      name: "splitguard_dns_udp_bytes_total",
+      help: "UDP bytes received (queries) and sent (answers); out/in is the amplification factor.",
+      labelNames: ["direction"],
+      registers: [registry],
+      collect() {
+        ["in", "out"].forEach((direction, i) => {
+          const d = self.bytes[i]! - self.bytesReported[i]!;
+          if (d > 0) this.inc({ direction }, d);
+          self.bytesReported[i] = self.bytes[i]!;
+        });
+      },
+    });
+    new Counter({
+      name: "splitguard_dns_rrl_limited_total",
+      help: "UDP answers held back by response rate limiting, by kind (dropped or slipped).",
+      labelNames: ["kind"],
+      registers: [registry],
+      collect() {
+        KINDS.forEach((kind, i) => {
+          const d = self.rrl[i]! - self.rrlReported[i]!;
+          if (d > 0) this.inc({ kind }, d);
+          self.rrlReported[i] = self.rrl[i]!;
+        });
+      },
+    });
+    new Counter({
+      name: "splitguard_dns_rrl_slipped_total",
+      help: "Rate-limited UDP answers sent truncated (TC=1) so real clients retry over TCP.",
+      registers: [registry],
+      collect() {
+        const d = self.rrl[3]! - self.rrlReported[3]!;
+        if (d > 0) this.inc(d);
+        self.rrlReported[3] = self.rrl[3]!;
+      },
+    });
     this.latency = new Histogram({
       name: "splitguard_dns_answer_seconds",
       help: `Time to compute an answer, from parse to bytes (one query in ${LATENCY_SAMPLE_EVERY} is timed).`,
@@ -99,6 +144,16 @@ export class DnsMetrics implements AnswerObserver {
     const t = transport === "udp" ? 0 : 1;
     this.counts[(q * RCODES.length + r) * TRANSPORTS.length + t]! += 1;
     if (truncated) this.truncated[t]! += 1;
+  }
+
+  udpBytes(inBytes: number, outBytes: number): void {
+    this.bytes[0]! += inBytes;
+    this.bytes[1]! += outBytes;
+  }
+
+  rateLimited(kind: AnswerKind, slipped: boolean): void {
+    this.rrl[KINDS.indexOf(kind)]! += 1;
+    if (slipped) this.rrl[3]! += 1;
   }
 
   /** True on the queries whose latency should be measured. */

@@ -109,6 +109,40 @@ export const LeaseSchema = z
   })
   .strict();
 
+/** Response rate limiting on the responder's UDP answers (src/dns/rate-limit.ts). */
+const RATE_LIMIT_DEFAULTS = {
+  enabled: true,
+  responsesPerSecond: 20,
+  nxdomainsPerSecond: 10,
+  errorsPerSecond: 10,
+  slip: 2,
+  ipv4PrefixLength: 24,
+  ipv6PrefixLength: 56,
+  tableSize: 65536,
+};
+
+export const RateLimitSchema = z
+  .object({
+    /** On by default: an authoritative server on the internet must not be a reflection amplifier. */
+    enabled: z.boolean().default(RATE_LIMIT_DEFAULTS.enabled),
+    /** Positive answers per second per client prefix; 0 = unlimited. */
+    responsesPerSecond: z.number().min(0).default(RATE_LIMIT_DEFAULTS.responsesPerSecond),
+    nxdomainsPerSecond: z.number().min(0).default(RATE_LIMIT_DEFAULTS.nxdomainsPerSecond),
+    errorsPerSecond: z.number().min(0).default(RATE_LIMIT_DEFAULTS.errorsPerSecond),
+    /** Every slip-th limited answer goes out truncated (TC=1); 0 = drop all, 1 = truncate all. */
+    slip: z.number().int().min(0).max(10).default(RATE_LIMIT_DEFAULTS.slip),
+    ipv4PrefixLength: z.number().int().min(8).max(32).default(RATE_LIMIT_DEFAULTS.ipv4PrefixLength),
+    ipv6PrefixLength: z.number().int().min(16).max(128).default(RATE_LIMIT_DEFAULTS.ipv6PrefixLength),
+    /** Token buckets kept (memory is fixed: about 24 bytes each). */
+    tableSize: z
+      .number()
+      .int()
+      .min(16)
+      .max(1 << 22)
+      .default(RATE_LIMIT_DEFAULTS.tableSize),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     zone: dnsName,
@@ -123,6 +157,7 @@ export const ConfigSchema = z
     probe: ProbeSchema.default({ interval: 5, timeout: 2, retries: 1 }),
     failover: FailoverTimingSchema.default({ fenceAfter: 60, promoteAfter: 300, margin: 10, holdDown: 600 }),
     lease: LeaseSchema.optional(),
+    rateLimit: RateLimitSchema.default(RATE_LIMIT_DEFAULTS),
   })
   .strict()
   .superRefine((c, ctx) => {

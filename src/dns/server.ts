@@ -2,6 +2,7 @@
 // Responder (one handler interface, STYLE 5); here only framing, limits and lifecycle.
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, isIPv6, type Server, type Socket } from "node:net";
+import { type AnswerKind, answerKind, type ResponseRateLimiter, truncatedForm } from "./rate-limit.ts";
 import type { Transport } from "./responder.ts";
 
 export interface QueryHandler {
@@ -26,11 +27,28 @@ export const DEFAULT_LIMITS: ServerLimits = {
   tcpMaxPendingBytes: 256 * 1024,
 };
 
+/** What the socket layer reports (metrics). */
+export interface ServerObserver {
+  udpBytes(inBytes: number, outBytes: number): void;
+  rateLimited(kind: AnswerKind, slipped: boolean): void;
+}
+
+export interface ServerOptions {
+  readonly limits?: ServerLimits;
+  /** Response rate limiting for UDP; replaceable at run time with `setRateLimiter`. */
+  readonly rateLimiter?: ResponseRateLimiter | undefined;
+  readonly observer?: ServerObserver | undefined;
+  /** Milliseconds, for the rate limiter's buckets. */
+  readonly now?: () => number;
+}
+
 export interface RunningServer {
   readonly host: string;
   readonly port: number;
   /** TCP connections accepted so far (tests and metrics). */
   readonly tcpAccepted: () => number;
+  /** Swap the UDP response rate limiter (undefined turns it off). */
+  setRateLimiter(limiter: ResponseRateLimiter | undefined): void;
   close(): Promise<void>;
 }
 
@@ -38,8 +56,12 @@ export async function startDnsServer(
   handler: QueryHandler,
   host: string,
   port: number,
-  limits: ServerLimits = DEFAULT_LIMITS,
+  options: ServerOptions = {},
 ): Promise<RunningServer> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const observer = options.observer;
+  const now = options.now ?? Date.now;
+  let rrl = options.rateLimiter;
   const family = isIPv6(host) ? 6 : 4;
   const udp = createSocket({
     type: family === 6 ? "udp6" : "udp4",
@@ -55,7 +77,24 @@ export async function startDnsServer(
       // The responder never throws by design; if it ever does, drop this query, keep serving.
       return;
     }
-    if (resp) udp.send(resp, rinfo.port, rinfo.address);
+    if (!resp) {
+      observer?.udpBytes(msg.length, 0);
+      return;
+    }
+    if (rrl) {
+      const kind = answerKind(resp);
+      const d = rrl.decide(rinfo.address, kind, now());
+      if (d !== "send") {
+        observer?.rateLimited(kind, d === "slip");
+        if (d === "drop") {
+          observer?.udpBytes(msg.length, 0);
+          return;
+        }
+        resp = truncatedForm(resp);
+      }
+    }
+    observer?.udpBytes(msg.length, resp.length);
+    udp.send(resp, rinfo.port, rinfo.address);
   });
   udp.on("error", () => {});
   await new Promise<void>((resolve, reject) => {
@@ -89,6 +128,9 @@ export async function startDnsServer(
     host,
     port: boundPort,
     tcpAccepted: () => accepted,
+    setRateLimiter: (l) => {
+      rrl = l;
+    },
     close: () => closeAll(udp, tcp, conns),
   };
 }

@@ -31,7 +31,12 @@ try {
         slab: new Uint8Array(z.slab.buffer, z.slab.byteOffset, z.slab.length),
         zoneKey: Uint8Array.from(z.zoneKey),
       },
-      summary: { zone: loaded.config.zone, region: loaded.config.region, hosts: loaded.config.hosts.length },
+      summary: {
+        zone: loaded.config.zone,
+        region: loaded.config.region,
+        hosts: loaded.config.hosts.length,
+        rateLimit: loaded.config.rateLimit,
+      },
       heartbeatKey: Uint8Array.from(loaded.heartbeatKey),
     };
   }

@@ -1,7 +1,10 @@
 // Building a zone from a file in a child process (zone-build-child.ts), and its messages.
 import { fork } from "node:child_process";
 import { ConfigError, type ConfigProblem } from "../config/config-error.ts";
+import type { RateLimitConfig } from "./rate-limit.ts";
 import type { CompiledZone } from "./zone-compiler.ts";
+
+export type RateLimitSettings = RateLimitConfig & { readonly enabled: boolean };
 
 export interface BuildRequest {
   readonly path: string;
@@ -15,6 +18,8 @@ export interface ZoneSummary {
   readonly zone: string;
   readonly region: string;
   readonly hosts: number;
+  /** The responder's UDP response rate limiting, applied by the server on every build. */
+  readonly rateLimit: RateLimitSettings;
 }
 
 type TransferredZone = Omit<CompiledZone, "slab" | "index" | "zoneKey"> & {

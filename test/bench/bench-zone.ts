@@ -10,6 +10,8 @@ export function benchConfig(hosts: number, primary = "eu"): string {
     zone: ZONE,
     region: "eu",
     heartbeatKeyFile: "./hb.key",
+    // Off, as NSD's rrl-ratelimit: 0 in the same benchmark: we measure answering, not limiting.
+    rateLimit: { enabled: false },
     regions: [
       { name: "eu", nameservers: ["127.0.0.11"] },
       { name: "us", nameservers: ["127.0.0.12"] },

@@ -3,7 +3,9 @@ import { createServer } from "node:http";
 import { basename, dirname } from "node:path";
 import { parseEndpoint } from "../../config/endpoint.ts";
 import { DnsService } from "../../dns/dns-service.ts";
+import { ResponseRateLimiter } from "../../dns/rate-limit.ts";
 import { startDnsServer } from "../../dns/server.ts";
+import type { RateLimitSettings } from "../../dns/zone-build.ts";
 import { jsonLogger } from "../../log.ts";
 import { DnsMetrics } from "../../metrics.ts";
 import { systemClock } from "../../shell/system-clock.ts";
@@ -48,7 +50,12 @@ Example:
     const base = jsonLogger(io.err, systemClock.now, level as "info");
     const svc = await DnsService.start(values.config, systemClock.now, base, metrics);
     const log = base.child({ region: svc.summary.region });
-    const server = await startDnsServer(svc, listen.host, listen.port);
+    const limiterFor = (r: RateLimitSettings) => (r.enabled ? new ResponseRateLimiter(r) : undefined);
+    const server = await startDnsServer(svc, listen.host, listen.port, {
+      rateLimiter: limiterFor(svc.summary.rateLimit),
+      observer: metrics,
+      now: systemClock.now,
+    });
     let http: ReturnType<typeof createServer> | undefined;
     if (metricsAt) {
       http = createServer((req, res) => {
@@ -64,13 +71,21 @@ Example:
       await new Promise<void>((r) => http!.listen(metricsAt.port, metricsAt.host, r));
     }
     log.log("info", "serving", {
+      rateLimit: svc.summary.rateLimit.enabled
+        ? `${svc.summary.rateLimit.responsesPerSecond}/s per prefix, slip ${svc.summary.rateLimit.slip}`
+        : "off",
       zone: svc.summary.zone,
       hosts: svc.summary.hosts,
       listen: `${server.host}:${server.port}`,
       serial: svc.serial,
       ...(metricsAt ? { metrics: `${metricsAt.host}:${metricsAt.port}` } : {}),
     });
-    const onHup = () => void svc.reload();
+    // A reload may change the rate-limit settings too; apply them with the new zone.
+    const reload = () =>
+      void svc.reload().then((r) => {
+        if (r.kind === "applied") server.setRateLimiter(limiterFor(svc.summary.rateLimit));
+      });
+    const onHup = () => reload();
     process.on("SIGHUP", onHup);
     // Editors replace files (rename), so watch the directory and filter by name; debounce bursts.
     let timer: NodeJS.Timeout | undefined;
@@ -78,7 +93,7 @@ Example:
     const watcher = watch(dirname(values.config), (_event, name) => {
       if (name !== file) return;
       clearTimeout(timer);
-      timer = setTimeout(() => void svc.reload(), 200);
+      timer = setTimeout(reload, 200);
     });
     await io.stopped;
     watcher.close();
