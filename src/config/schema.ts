@@ -143,6 +143,18 @@ export const RateLimitSchema = z
   })
   .strict();
 
+const TCP_DEFAULTS = { maxConnections: 512, idleTimeout: 10, maxQueriesPerConnection: 1000 };
+
+/** Bounds on the responder's TCP side (RFC 7766 §6.2.3): applied at start. */
+export const TcpLimitsSchema = z
+  .object({
+    maxConnections: z.number().int().min(1).max(65535).default(TCP_DEFAULTS.maxConnections),
+    /** Seconds a connection may stay idle, or stall mid-message, before it is closed. */
+    idleTimeout: seconds("tcp.idleTimeout").default(TCP_DEFAULTS.idleTimeout),
+    maxQueriesPerConnection: z.number().int().min(1).default(TCP_DEFAULTS.maxQueriesPerConnection),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     zone: dnsName,
@@ -158,6 +170,7 @@ export const ConfigSchema = z
     failover: FailoverTimingSchema.default({ fenceAfter: 60, promoteAfter: 300, margin: 10, holdDown: 600 }),
     lease: LeaseSchema.optional(),
     rateLimit: RateLimitSchema.default(RATE_LIMIT_DEFAULTS),
+    tcp: TcpLimitsSchema.default(TCP_DEFAULTS),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -141,17 +141,26 @@ async function closeAll(udp: UdpSocket, tcp: Server, conns: Set<Socket>): Promis
   await new Promise<void>((r) => tcp.close(() => r()));
 }
 
-/** RFC 7766 §8: two-octet length framing; several queries per connection, answered in order. */
+/**
+ * RFC 7766 §8: two-octet length framing; several queries per connection, answered in order.
+ * Bounded per connection: idle time, queries answered, a message that is started but not finished
+ * within the idle time (a slow or partial sender), and answers waiting to be sent (a client that
+ * sends but does not read makes us stop reading from it, so at most one received chunk, 64 KiB,
+ * and `tcpMaxPendingBytes` of answers are ever held for it).
+ */
 function serveTcp(sock: Socket, handler: QueryHandler, limits: ServerLimits, conns: Set<Socket>): void {
   conns.add(sock);
-  sock.on("close", () => conns.delete(sock));
+  let partial: NodeJS.Timeout | undefined;
+  sock.on("close", () => {
+    conns.delete(sock);
+    clearTimeout(partial);
+  });
   sock.on("error", () => {});
   sock.setTimeout(limits.tcpIdleMs, () => sock.destroy());
   let buf: Buffer = Buffer.alloc(0);
   let answered = 0;
-  sock.on("data", (chunk: Buffer) => {
-    // At most one message plus its length prefix is ever held: 65,537 bytes per connection.
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+  let waiting = false;
+  const pump = () => {
     while (buf.length >= 2) {
       const len = buf.readUInt16BE(0);
       if (buf.length < 2 + len) break;
@@ -172,14 +181,33 @@ function serveTcp(sock: Socket, handler: QueryHandler, limits: ServerLimits, con
       answered += 1;
       if (answered >= limits.tcpMaxQueries) {
         sock.end();
+        buf = Buffer.alloc(0);
+        return;
+      }
+      if (sock.writableLength > limits.tcpMaxPendingBytes) {
+        // The client is not reading: stop reading from it until it drains what we sent.
+        if (!waiting) {
+          waiting = true;
+          sock.pause();
+          sock.once("drain", () => {
+            waiting = false;
+            sock.resume();
+            pump();
+          });
+        }
         return;
       }
     }
-    if (buf.length > 0) buf = Buffer.from(buf); // do not pin the large chunk behind a small remainder
-    // A client that sends but does not read: stop reading until it drains (bounded memory).
-    if (sock.writableLength > limits.tcpMaxPendingBytes) {
-      sock.pause();
-      sock.once("drain", () => sock.resume());
+    // A started message must be finished within the idle time, however slowly it trickles in.
+    if (buf.length > 0 && partial === undefined) partial = setTimeout(() => sock.destroy(), limits.tcpIdleMs);
+    else if (buf.length === 0 && partial !== undefined) {
+      clearTimeout(partial);
+      partial = undefined;
     }
+    if (buf.length > 0) buf = Buffer.from(buf); // do not pin a large chunk behind a small remainder
+  };
+  sock.on("data", (chunk: Buffer) => {
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    if (!waiting) pump();
   });
 }

@@ -36,6 +36,7 @@ try {
         region: loaded.config.region,
         hosts: loaded.config.hosts.length,
         rateLimit: loaded.config.rateLimit,
+        tcp: loaded.config.tcp,
       },
       heartbeatKey: Uint8Array.from(loaded.heartbeatKey),
     };

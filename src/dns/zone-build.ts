@@ -20,6 +20,11 @@ export interface ZoneSummary {
   readonly hosts: number;
   /** The responder's UDP response rate limiting, applied by the server on every build. */
   readonly rateLimit: RateLimitSettings;
+  readonly tcp: {
+    readonly maxConnections: number;
+    readonly idleTimeout: number;
+    readonly maxQueriesPerConnection: number;
+  };
 }
 
 type TransferredZone = Omit<CompiledZone, "slab" | "index" | "zoneKey"> & {

@@ -4,7 +4,7 @@ import { basename, dirname } from "node:path";
 import { parseEndpoint } from "../../config/endpoint.ts";
 import { DnsService } from "../../dns/dns-service.ts";
 import { ResponseRateLimiter } from "../../dns/rate-limit.ts";
-import { startDnsServer } from "../../dns/server.ts";
+import { DEFAULT_LIMITS, startDnsServer } from "../../dns/server.ts";
 import type { RateLimitSettings } from "../../dns/zone-build.ts";
 import { jsonLogger } from "../../log.ts";
 import { DnsMetrics } from "../../metrics.ts";
@@ -53,6 +53,12 @@ Example:
     const limiterFor = (r: RateLimitSettings) => (r.enabled ? new ResponseRateLimiter(r) : undefined);
     const server = await startDnsServer(svc, listen.host, listen.port, {
       rateLimiter: limiterFor(svc.summary.rateLimit),
+      limits: {
+        ...DEFAULT_LIMITS,
+        maxTcpConnections: svc.summary.tcp.maxConnections,
+        tcpIdleMs: svc.summary.tcp.idleTimeout * 1000,
+        tcpMaxQueries: svc.summary.tcp.maxQueriesPerConnection,
+      },
       observer: metrics,
       now: systemClock.now,
     });
