@@ -7,6 +7,8 @@ export function udpExchange(
   port: number,
   msg: Buffer,
   timeoutMs = 2000,
+  /** Source address to send from (another loopback address is another client prefix). */
+  from?: string,
 ): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const s = createSocket(isIPv6(host) ? "udp6" : "udp4");
@@ -24,7 +26,8 @@ export function udpExchange(
       s.close();
       resolve(undefined);
     });
-    s.send(msg, port, host);
+    if (from) s.bind(0, from, () => s.send(msg, port, host));
+    else s.send(msg, port, host);
   });
 }
 
