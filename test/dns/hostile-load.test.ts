@@ -27,7 +27,6 @@ afterAll(async () => {
 
 const rss = () =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${srv.proc.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-const randLabel = () =>
   Math.random()
     .toString(36)
     .slice(2, 2 + 1 + Math.floor(Math.random() * 10));
