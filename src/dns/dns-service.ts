@@ -41,10 +41,13 @@ export class DnsService implements QueryHandler {
     private readonly log: Logger,
     private readonly metrics?: DnsMetrics,
   ) {
+    // Server cookies (RFC 7873) use a per-process secret: after a restart clients just get new ones.
     this.responder = new Responder(
       zone,
       { incarnation: randomBytes(6).toString("hex"), key: heartbeatKey },
       metrics,
+      randomBytes(16),
+      now,
     );
     this.publishMetrics();
   }
@@ -74,14 +77,18 @@ export class DnsService implements QueryHandler {
     return this.zone.serial;
   }
 
-  handle(query: Buffer, transport: Transport): Buffer | undefined {
+  handle(query: Buffer, transport: Transport, client?: string): Buffer | undefined {
     if (this.metrics?.sample()) {
       const t0 = process.hrtime.bigint();
-      const r = this.responder.handle(query, transport);
+      const r = this.responder.handle(query, transport, client);
       this.metrics.latency.observe({ transport }, Number(process.hrtime.bigint() - t0) / 1e9);
       return r;
     }
-    return this.responder.handle(query, transport);
+    return this.responder.handle(query, transport, client);
+  }
+
+  get validCookie(): boolean {
+    return this.responder.validCookie;
   }
 
   /**

@@ -1,6 +1,7 @@
 // The per-query parse of the fast path (DESIGN §6): header, question, and the OPT record, nothing
 // else. Every read is bounds-checked; a malformed query yields a typed failure, never a throw.
 import { TYPE } from "./constants.ts";
+import { COOKIE_OPTION, cookieLengthOk } from "./cookies.ts";
 
 export interface ParsedQuery {
   readonly id: number;
@@ -14,7 +15,14 @@ export interface ParsedQuery {
   /** Number of labels in the question name, and their start offsets (relative to 12) in `labelStarts`. */
   readonly labels: number;
   /** Present when the query carried an OPT record (RFC 6891). */
-  readonly edns?: { readonly udpSize: number; readonly version: number; readonly doBit: boolean };
+  readonly edns?: {
+    readonly udpSize: number;
+    readonly version: number;
+    readonly doBit: boolean;
+    /** Offset and length of the COOKIE option's data in the query (RFC 7873), when present. */
+    readonly cookieAt: number;
+    readonly cookieLen: number;
+  };
 }
 
 export type ParseOutcome =
@@ -103,15 +111,31 @@ export function parseQuery(b: Buffer): ParseOutcome {
       if (edns !== undefined || p !== nameStart + 1 || b[nameStart] !== 0)
         return { kind: "formerr", opcode, qnameLen };
       const ttl = b.readUInt32BE(p + 4);
-      edns = { udpSize: b.readUInt16BE(p + 2), version: (ttl >>> 16) & 0xff, doBit: (ttl & 0x8000) !== 0 };
-      // Options are not interpreted (RFC 6891 §6.1.2: unknown options are ignored), but must be well-formed.
+      // Options must be well-formed; only COOKIE is read (RFC 6891 §6.1.2: unknown options are ignored).
       let o = p + 10;
       const end = o + rdlen;
+      let cookieAt = -1;
+      let cookieLen = 0;
       while (o < end) {
         if (o + 4 > end) return { kind: "formerr", opcode, qnameLen };
-        o += 4 + b.readUInt16BE(o + 2);
-        if (o > end) return { kind: "formerr", opcode, qnameLen };
+        const code = b.readUInt16BE(o);
+        const olen = b.readUInt16BE(o + 2);
+        if (o + 4 + olen > end) return { kind: "formerr", opcode, qnameLen };
+        if (code === COOKIE_OPTION) {
+          // RFC 7873 §5.2.2: a malformed COOKIE option is FORMERR.
+          if (cookieAt >= 0 || !cookieLengthOk(olen)) return { kind: "formerr", opcode, qnameLen };
+          cookieAt = o + 4;
+          cookieLen = olen;
+        }
+        o += 4 + olen;
       }
+      edns = {
+        udpSize: b.readUInt16BE(p + 2),
+        version: (ttl >>> 16) & 0xff,
+        doBit: (ttl & 0x8000) !== 0,
+        cookieAt,
+        cookieLen,
+      };
     }
     p += 10 + rdlen;
   }

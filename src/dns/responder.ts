@@ -12,6 +12,7 @@ import {
   RCODE,
   TYPE,
 } from "./constants.ts";
+import { answerCookie, COOKIE_OPTION } from "./cookies.ts";
 import { labelStarts, type ParsedQuery, parseQuery, scratchName } from "./query-parser.ts";
 import { ANSWER_HEADER, type CompiledZone, findName, KIND, TEMPLATE_HEADER } from "./zone-compiler.ts";
 import type { PublishedService } from "./zone-model.ts";
@@ -31,9 +32,15 @@ export interface AnswerObserver {
 }
 
 const OPT_LEN = 11;
+/** COOKIE option: code, length, 8-octet client cookie, 16-octet server cookie. */
+const COOKIE_OPT_LEN = 4 + 24;
 
 export class Responder {
   private zone: CompiledZone;
+  /** The COOKIE option payload for the current query's answer, if it carried one (RFC 7873). */
+  private cookie: Buffer | undefined;
+  /** The current query returned a valid server cookie: its source address is proven. */
+  validCookie = false;
   /** Clears AA for QCLASS * answers; set per query. */
   private aaMask = 0xffff;
 
@@ -41,8 +48,15 @@ export class Responder {
     zone: CompiledZone,
     private hb: HeartbeatSource,
     private readonly observer?: AnswerObserver,
+    /** Secret for server cookies; without it COOKIE options are ignored (and not echoed). */
+    private readonly cookieSecret?: Buffer,
+    private readonly now: () => number = () => 0,
   ) {
     this.zone = zone;
+  }
+
+  private optLen(q: ParsedQuery): number {
+    return q.edns ? OPT_LEN + (this.cookie ? COOKIE_OPT_LEN : 0) : 0;
   }
 
   /** Atomically replace the zone: the next query sees the new one, in-flight ones finished on the old. */
@@ -60,7 +74,9 @@ export class Responder {
   }
 
   /** Answer one DNS message. `undefined` means: send nothing (not a query, or too short to answer). */
-  handle(query: Buffer, transport: Transport): Buffer | undefined {
+  handle(query: Buffer, transport: Transport, client?: string): Buffer | undefined {
+    this.cookie = undefined;
+    this.validCookie = false;
     const parsed = parseQuery(query);
     if (parsed.kind === "drop") return undefined;
     if (parsed.kind === "formerr") {
@@ -71,6 +87,16 @@ export class Responder {
       return this.bare(query, parsed.opcode, 0, RCODE.FORMERR, undefined, transport);
     }
     const q = parsed.q;
+    if (q.edns && q.edns.cookieAt >= 0 && client !== undefined && this.cookieSecret) {
+      const c = answerCookie(
+        this.cookieSecret,
+        query.subarray(q.edns.cookieAt, q.edns.cookieAt + q.edns.cookieLen),
+        client,
+        Math.floor(this.now() / 1000),
+      );
+      this.cookie = c.payload;
+      this.validCookie = c.valid;
+    }
     // RFC 1035 §4.1.1: NOTIMP for opcodes we do not implement (no question echoed, as NSD does);
     // a NOTIFY (RFC 1996) is REFUSED: we are nobody's secondary.
     if (q.opcode !== OPCODE_QUERY)
@@ -171,7 +197,7 @@ export class Responder {
     for (const s of strings) rdlen += 1 + s.length;
     const qEnd = 12 + q.qnameLen + 4;
     const len = qEnd + 12 + rdlen;
-    const out = Buffer.allocUnsafe(len + (q.edns ? OPT_LEN : 0));
+    const out = Buffer.allocUnsafe(len + this.optLen(q));
     query.copy(out, 0, 0, qEnd);
     out.writeUInt16BE(1, 4);
     out.writeUInt16BE(1, 6);
@@ -197,7 +223,7 @@ export class Responder {
     const flags = slab.readUInt16BE(at + 2);
     const addStart = slab.readUInt16BE(at + 4);
     const arcount = slab.readUInt16BE(at + 6);
-    const out = Buffer.allocUnsafe(len + (q.edns ? OPT_LEN : 0));
+    const out = Buffer.allocUnsafe(len + this.optLen(q));
     slab.copy(out, 0, at + ANSWER_HEADER, at + ANSWER_HEADER + len);
     // The asker's question bytes: ID is patched below; the name keeps its 0x20 case, type/class as asked.
     query.copy(out, 12, 12, 12 + q.qnameLen + 4);
@@ -211,7 +237,7 @@ export class Responder {
     const bodyAt = at + TEMPLATE_HEADER + 2 * nptrs;
     const base = 12 + q.qnameLen + 4;
     const len = base + bodyLen;
-    const out = Buffer.allocUnsafe(len + (q.edns ? OPT_LEN : 0));
+    const out = Buffer.allocUnsafe(len + this.optLen(q));
     query.copy(out, 12, 12, base);
     slab.copy(out, base, bodyAt, bodyAt + bodyLen);
     for (let i = 0; i < nptrs; i++) {
@@ -258,7 +284,7 @@ export class Responder {
       const max = q.edns
         ? Math.min(Math.max(q.edns.udpSize, CLASSIC_UDP_SIZE), EDNS_UDP_SIZE)
         : CLASSIC_UDP_SIZE;
-      const opt = q.edns ? OPT_LEN : 0;
+      const opt = this.optLen(q);
       if (len + opt > max) {
         if (addStart + opt <= max) {
           // Only additional data does not fit: drop it (RFC 2181 §9: TC is for required data).
@@ -274,9 +300,8 @@ export class Responder {
       }
     }
     if (q.edns) {
-      writeOpt(out, size, 0, q.edns.doBit);
+      size += writeOpt(out, size, 0, q.edns.doBit, this.cookie);
       ar += 1;
-      size += OPT_LEN;
     }
     out.writeUInt16BE(ar, 10);
     this.observer?.answered(flags & 0xf, q.qtype, transport, (out[2]! & 0x02) !== 0);
@@ -293,7 +318,7 @@ export class Responder {
     transport: Transport,
   ): Buffer {
     const qlen = qnameLen > 0 ? qnameLen + 4 : 0;
-    const opt = q?.edns ? OPT_LEN : 0;
+    const opt = q ? this.optLen(q) : 0;
     const out = Buffer.alloc(12 + qlen + opt);
     query.copy(out, 0, 0, 2);
     // RFC 1035 §4.1.1; RFC 6891 §6.1.3: the extended part of the RCODE travels in the OPT.
@@ -306,7 +331,7 @@ export class Responder {
       query.copy(out, 12, 12, 12 + qlen);
     }
     if (q?.edns) {
-      writeOpt(out, 12 + qlen, rcode >> 4, q.edns.doBit);
+      writeOpt(out, 12 + qlen, rcode >> 4, q.edns.doBit, this.cookie);
       out.writeUInt16BE(1, 10);
     }
     this.observer?.answered(rcode, q?.qtype ?? -1, transport, false);
@@ -314,7 +339,8 @@ export class Responder {
   }
 }
 
-function writeOpt(out: Buffer, at: number, extRcode: number, doBit: boolean): void {
+/** Write our OPT record at `at`; returns its length. */
+function writeOpt(out: Buffer, at: number, extRcode: number, doBit: boolean, cookie?: Buffer): number {
   out[at] = 0; // root owner
   out.writeUInt16BE(TYPE.OPT, at + 1);
   out.writeUInt16BE(EDNS_UDP_SIZE, at + 3);
@@ -322,5 +348,14 @@ function writeOpt(out: Buffer, at: number, extRcode: number, doBit: boolean): vo
   out[at + 6] = 0; // version 0
   // RFC 3225 §3: the DO bit is copied into the response.
   out.writeUInt16BE(doBit ? 0x8000 : 0, at + 7);
-  out.writeUInt16BE(0, at + 9);
+  if (!cookie) {
+    out.writeUInt16BE(0, at + 9);
+    return OPT_LEN;
+  }
+  // RFC 7873 §5.2.3: the client cookie comes back with our server cookie.
+  out.writeUInt16BE(4 + cookie.length, at + 9);
+  out.writeUInt16BE(COOKIE_OPTION, at + 11);
+  out.writeUInt16BE(cookie.length, at + 13);
+  cookie.copy(out, at + 15);
+  return OPT_LEN + 4 + cookie.length;
 }

@@ -6,7 +6,10 @@ import { type AnswerKind, answerKind, type ResponseRateLimiter, truncatedForm } 
 import type { Transport } from "./responder.ts";
 
 export interface QueryHandler {
-  handle(query: Buffer, transport: Transport): Buffer | undefined;
+  /** `client` is the source address (for DNS cookies). */
+  handle(query: Buffer, transport: Transport, client?: string): Buffer | undefined;
+  /** Whether the query just handled returned a valid server cookie (its source is proven). */
+  readonly validCookie?: boolean;
 }
 
 export interface ServerLimits {
@@ -72,7 +75,7 @@ export async function startDnsServer(
   udp.on("message", (msg, rinfo) => {
     let resp: Buffer | undefined;
     try {
-      resp = handler.handle(msg, "udp");
+      resp = handler.handle(msg, "udp", rinfo.address);
     } catch {
       // The responder never throws by design; if it ever does, drop this query, keep serving.
       return;
@@ -81,7 +84,8 @@ export async function startDnsServer(
       observer?.udpBytes(msg.length, 0);
       return;
     }
-    if (rrl) {
+    // A valid server cookie proves the source address, as TCP does: no rate limiting then.
+    if (rrl && handler.validCookie !== true) {
       const kind = answerKind(resp);
       const d = rrl.decide(rinfo.address, kind, now());
       if (d !== "send") {
@@ -168,7 +172,7 @@ function serveTcp(sock: Socket, handler: QueryHandler, limits: ServerLimits, con
       buf = buf.subarray(2 + len);
       let resp: Buffer | undefined;
       try {
-        resp = handler.handle(msg, "tcp");
+        resp = handler.handle(msg, "tcp", sock.remoteAddress);
       } catch {
         resp = undefined;
       }

@@ -27,9 +27,9 @@ afterAll(async () => {
 
 const rss = () =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${srv.proc.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-  Math.random()
-    .toString(36)
-    .slice(2, 2 + 1 + Math.floor(Math.random() * 10));
+Math.random()
+  .toString(36)
+  .slice(2, 2 + 1 + Math.floor(Math.random() * 10));
 
 describe("hostile load", () => {
   it(`keeps RSS under ${RSS_LIMIT_MB} MB and keeps answering legitimate queries`, async () => {

@@ -97,4 +97,38 @@ describe("response rate limiting under a spoofed-source flood", () => {
     const [overTcp] = await tcpExchange(on.srv.host, on.srv.port, [big(7)]);
     expect(dnsPacket.decode(overTcp!).answers).toHaveLength(40);
   });
+
+  it("does not limit a client that returns a valid server cookie (its address is proven)", async () => {
+    const s = await start("{ enabled: true, responsesPerSecond: 5, slip: 0 }");
+    const ask = async (cookie: Buffer) => {
+      const r = await udpExchange(
+        s.srv.host,
+        s.srv.port,
+        buildQuery({
+          name: "db.gslb.example.com",
+          type: 1,
+          edns: { udpSize: 1232, options: [{ code: 10, data: cookie }] },
+        }),
+        500,
+      );
+      return r;
+    };
+    const first = await ask(Buffer.from("0102030405060708", "hex"));
+    const opt = dnsPacket.decode(first!).additionals?.find((a) => a.type === "OPT") as dnsPacket.OptAnswer;
+    const cookie = (opt.options as unknown as { code: number; data: Buffer }[]).find(
+      (o) => o.code === 10,
+    )!.data;
+    expect(cookie.length).toBe(24);
+    // 30 at once each: far past 5 per second.
+    const withCookie = (await Promise.all(Array.from({ length: 30 }, () => ask(cookie)))).filter(
+      Boolean,
+    ).length;
+    const fresh = Buffer.from("1112131415161718", "hex");
+    const without = (await Promise.all(Array.from({ length: 30 }, () => ask(fresh)))).filter(Boolean).length;
+    console.log(
+      `cookies: 30 queries with a valid server cookie → ${withCookie} answered; 30 without → ${without}`,
+    );
+    expect(withCookie).toBe(30);
+    expect(without).toBeLessThan(10);
+  });
 });

@@ -81,7 +81,9 @@ export function buildQuery(opts: {
   cls?: number;
   opcode?: number;
   rd?: boolean;
-  edns?: { udpSize: number; version?: number; doBit?: boolean } | undefined;
+  edns?:
+    | { udpSize: number; version?: number; doBit?: boolean; options?: { code: number; data: Buffer }[] }
+    | undefined;
 }): Buffer {
   const labels = opts.name === "." || opts.name === "" ? [] : opts.name.replace(/\.$/, "").split(".");
   const nameBytes = Buffer.concat([
@@ -100,12 +102,21 @@ export function buildQuery(opts: {
   q.writeUInt16BE(opts.cls ?? 1, 2);
   const parts = [h, nameBytes, q];
   if (opts.edns) {
+    const rdata = Buffer.concat(
+      (opts.edns.options ?? []).map((x) => {
+        const h = Buffer.alloc(4);
+        h.writeUInt16BE(x.code, 0);
+        h.writeUInt16BE(x.data.length, 2);
+        return Buffer.concat([h, x.data]);
+      }),
+    );
     const o = Buffer.alloc(11);
     o.writeUInt16BE(41, 1);
     o.writeUInt16BE(opts.edns.udpSize, 3);
     o[6] = opts.edns.version ?? 0;
     o.writeUInt16BE(opts.edns.doBit ? 0x8000 : 0, 7);
-    parts.push(o);
+    o.writeUInt16BE(rdata.length, 9);
+    parts.push(o, rdata);
   }
   return Buffer.concat(parts);
 }
