@@ -114,6 +114,8 @@ export class DnsService implements QueryHandler {
   }
 
   private async reloadOnce(): Promise<ReloadResult> {
+    const t0 = this.now();
+    this.log.log("info", "reloading zone", { decision: "reload-started", file: this.path });
     try {
       const r = await buildZoneInChild({
         path: this.path,
@@ -135,6 +137,7 @@ export class DnsService implements QueryHandler {
         decision: "reload-applied",
         serial: r.zone.serial,
         names: r.zone.stats.names,
+        buildMs: this.now() - t0,
       });
       return { kind: "applied", serial: r.zone.serial };
     } catch (e) {
