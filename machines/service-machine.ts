@@ -21,7 +21,7 @@ import {
   summarize,
 } from "../src/core/decision.ts";
 import type { CnpgStatus, Override, PublishedRole, ServiceEvidence } from "../src/core/evidence.ts";
-import type { LeaseView } from "../src/core/lease-core.ts";
+import type { LeaseGoal, LeaseView } from "../src/core/lease-core.ts";
 import type { Intent } from "./intents.ts";
 
 /** What status keeps across restarts (FailoverService status): timers as timestamps. */
@@ -72,6 +72,8 @@ export interface ServiceContext {
   readonly lostSince: Readonly<Record<string, number>>;
   readonly lastRoleChangeAt: number | null;
   readonly handoverTo: string | null;
+  /** The lease is being acquired for a planned switchover to us. */
+  readonly planned: boolean;
   readonly decision: Decision;
 }
 
@@ -89,6 +91,35 @@ function activeOverride(c: ServiceContext, action: Override["action"]): Override
 
 function frozenNow(c: ServiceContext): boolean {
   return c.overrides.some((o) => o.action === "freeze");
+}
+
+/**
+ * A claim to be primary that beats ours: a peer publishing primary/promoting with a newer epoch
+ * (or the same epoch and a higher priority), or, in lease mode, the lease held by another region
+ * at a newer epoch. For a fenced region, any peer that publishes a newer epoch at all: it has lived
+ * through a primary we never saw, so our data is behind whatever it follows.
+ */
+function newerClaim(c: ServiceContext, fenced = false): { region: string; epoch: number } | undefined {
+  const fromPeers = c.a?.newerPrimary;
+  if (fromPeers) return fromPeers;
+  const l = c.lease;
+  if (
+    c.spec.safety === "lease" &&
+    l &&
+    !l.held &&
+    l.holder &&
+    l.holder !== c.spec.region &&
+    (l.epoch ?? 0) > c.epoch
+  )
+    return { region: l.holder, epoch: l.epoch! };
+  if (fenced && c.a) {
+    let best: { region: string; epoch: number } | undefined;
+    for (const [p, f] of Object.entries(c.a.peers))
+      if (f.report && f.report.epoch > c.epoch && (!best || f.report.epoch > best.epoch))
+        best = { region: p, epoch: f.report.epoch };
+    return best;
+  }
+  return undefined;
 }
 
 /** The deadline by which a primary at risk closes its gate and fences. */
@@ -136,7 +167,7 @@ const WHY = {
   resume: (c: ServiceContext) =>
     `fenced primary may serve again: ${healthReason(c.spec, c.a, c.lease)}; no peer claims a newer epoch than ${c.epoch}`,
   follow: (c: ServiceContext) =>
-    `region ${c.a?.newerPrimary?.region} claims primary with epoch ${c.a?.newerPrimary?.epoch} (ours ${c.epoch}): following it`,
+    `region ${newerClaim(c, true)?.region ?? c.a?.strongestClaim?.region} claims epoch ${newerClaim(c, true)?.epoch ?? c.a?.strongestClaim?.epoch} (ours ${c.epoch}): following it`,
   suspect: (c: ServiceContext) =>
     `primary ${c.primary} voted down by a witness quorum and not sighted by any path; promotion timer (${c.spec.timing.promoteAfterMs} ms) started`,
   sighted: (c: ServiceContext) =>
@@ -153,12 +184,27 @@ const WHY = {
   switchover: (c: ServiceContext) =>
     `switchover override to ${c.handoverTo}: closing the gate and demoting CNPG`,
   overridePromote: () => "promote override for this region: promoting",
+  handoverAborted: (c: ServiceContext) => `${c.primary} no longer hands over to us: back to following`,
   freeze: (c: ServiceContext) =>
     `frozen by override: ${c.overrides.find((o) => o.action === "freeze")?.reason ?? ""}`,
   release: () => "freeze override released: re-deriving the state from CNPG",
 } as const;
 
 type Why = keyof typeof WHY;
+
+/** A planned switchover to us: lease mode takes the lease first (acquiring), witness mode promotes. */
+const HANDOVER = [
+  {
+    guard: and(["handoverToUs", "leaseMode"]),
+    target: "acquiring",
+    actions: ["setPlanned", { type: "decide", params: { to: "standby.acquiring", why: "handover" } }],
+  },
+  {
+    guard: "handoverToUs",
+    target: "promoting",
+    actions: [{ type: "decide", params: { to: "standby.promoting", why: "handover" } }],
+  },
+] as const;
 
 /** suspecting → acquiring (lease) or promoting (witness), by the delay or by a later round. */
 const PROMOTE = [
@@ -203,7 +249,10 @@ export const serviceMachine = setup({
     fenceDue: ({ context: c }) => now(c) >= fenceDeadline(c),
     // A peer claims primary with a newer epoch (or the same epoch and higher priority): the epoch is
     // the fencing token, so the older claim yields, whatever our own evidence says.
-    newerPrimaryElsewhere: ({ context: c }) => c.a?.newerPrimary !== undefined,
+    newerPrimaryElsewhere: ({ context: c }) => newerClaim(c) !== undefined,
+    // A fenced region yields to any newer epoch it sees: it must rejoin as a replica (re-clone),
+    // never resume over writes it has not got.
+    superseded: ({ context: c }) => newerClaim(c, true) !== undefined,
     // A standby follows the strongest claim it sees when it beats the primary it follows now (or is
     // that primary at a higher epoch): after a failover the new primary's epoch is higher.
     newerToFollow: ({ context: c }) => {
@@ -215,7 +264,11 @@ export const serviceMachine = setup({
     // An operator asked this primary to hand over to another region.
     switchoverRequested: ({ context: c }) => {
       const o = activeOverride(c, "switchover");
-      return o?.region !== undefined && o.region !== c.spec.region && c.spec.regions.includes(o.region);
+      if (o?.region === undefined || o.region === c.spec.region || !c.spec.regions.includes(o.region))
+        return false;
+      // Only hand over to a region that is there to take it: sighted, following us, not behind us.
+      const r = c.a?.peers[o.region]?.report;
+      return r?.role === "standby" && r.epoch === c.epoch;
     },
     // The primary we follow has demoted for us and published its CNPG demotion token.
     handoverToUs: ({ context: c }) => {
@@ -252,8 +305,12 @@ export const serviceMachine = setup({
     leaseMode: ({ context: c }) => c.spec.safety === "lease",
     // Lease mode: promote only once our own CAS won the lease (lease-core.ts has the argument).
     leaseAcquired: ({ context: c }) => c.lease?.held === true,
-    // The promotion is done when CNPG reports the local cluster primary and unfenced.
-    cnpgPrimary: ({ context: c }) => c.cnpg.role === "primary" && !c.cnpg.fenced,
+    // The promotion is done when CNPG reports the local cluster primary and unfenced, and (lease
+    // mode) we still hold the lease: the gate opens only under a lease.
+    promotionComplete: ({ context: c }) =>
+      c.cnpg.role === "primary" && !c.cnpg.fenced && (c.spec.safety !== "lease" || c.lease?.held === true),
+    // This acquisition is a planned handover, not a failover (the primary is alive and demoting).
+    planned: ({ context: c }) => c.planned,
     // Safety point: a fenced primary opens again only when (witness/manual) it has been healthy for
     // two full probe rounds, so every standby has seen it alive and reset its timer, and every peer
     // is sighted reporting a claim no newer than ours or has been lost for promoteAfter; (lease) it
@@ -281,6 +338,8 @@ export const serviceMachine = setup({
         const healthy = primaryHealthy(c.spec, c.a, lease);
         return {
           lease,
+          // Holding the lease at epoch e makes e our fencing token (epochs only increase).
+          epoch: lease.held && lease.epoch !== null && lease.epoch > c.epoch ? lease.epoch : c.epoch,
           leaseHoldUntil: lease.held && lease.holdUntil !== null ? lease.holdUntil : c.leaseHoldUntil,
           healthySince: healthy ? (c.healthySince ?? t) : null,
         };
@@ -320,10 +379,10 @@ export const serviceMachine = setup({
     })),
     demoteToNewer: emit(({ context: c }) => ({
       type: "demoteCnpg" as const,
-      primary: c.a!.newerPrimary!.region,
+      primary: newerClaim(c, true)!.region,
     })),
     demoteToHandover: emit(({ context: c }) => ({ type: "demoteCnpg" as const, primary: c.handoverTo! })),
-    leaseGoal: emit(({ context: c }, p: { goal: "hold" | "acquire" | "observe" }) =>
+    leaseGoal: emit(({ context: c }, p: { goal: LeaseGoal }) =>
       c.spec.safety === "lease"
         ? { type: "leaseGoal" as const, goal: p.goal }
         : { type: "leaseGoal" as const, goal: "observe" as const },
@@ -335,8 +394,8 @@ export const serviceMachine = setup({
     })),
     becomePrimary: assign(({ context: c }) => ({ primary: c.spec.region })),
     followNewer: assign(({ context: c }) => ({
-      primary: c.a!.newerPrimary!.region,
-      epoch: c.a!.newerPrimary!.epoch,
+      primary: newerClaim(c, true)!.region,
+      epoch: newerClaim(c, true)!.epoch,
       lastRoleChangeAt: c.primary === c.spec.region ? now(c) : c.lastRoleChangeAt,
     })),
     /** Track a newer primary while following (re-point CNPG at it). */
@@ -361,6 +420,8 @@ export const serviceMachine = setup({
       handled: [...c.handled, activeOverride(c, "promote")!.id],
     })),
     clearHandover: assign({ handoverTo: null }),
+    setPlanned: assign({ planned: true }),
+    clearPlanned: assign({ planned: false }),
   },
   delays: {
     fenceDeadline: ({ context: c }) => Math.max(0, fenceDeadline(c) - now(c)),
@@ -390,6 +451,7 @@ export const serviceMachine = setup({
       lostSince: {},
       lastRoleChangeAt: r?.lastRoleChangeAt ?? null,
       handoverTo: null,
+      planned: false,
       decision: {
         at: t,
         to: "initializing",
@@ -516,7 +578,7 @@ export const serviceMachine = setup({
       entry: [
         "closeGate",
         "fenceCnpg",
-        { type: "leaseGoal", params: { goal: "hold" } },
+        { type: "leaseGoal", params: { goal: "reclaim" } },
         { type: "publish", params: { role: "fenced", gate: "closed" } },
         { type: "event", params: { reason: "Fenced" } },
       ],
@@ -528,7 +590,7 @@ export const serviceMachine = setup({
             actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
           },
           {
-            guard: "newerPrimaryElsewhere",
+            guard: "superseded",
             target: "standby.following",
             actions: [
               { type: "decide", params: { to: "standby.following", why: "follow" } },
@@ -554,6 +616,7 @@ export const serviceMachine = setup({
       states: {
         following: {
           entry: [
+            "clearPlanned",
             { type: "leaseGoal", params: { goal: "observe" } },
             { type: "publish", params: { role: "standby", gate: "closed" } },
           ],
@@ -564,11 +627,7 @@ export const serviceMachine = setup({
                 target: "#service.frozen",
                 actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
               },
-              {
-                guard: "handoverToUs",
-                target: "promoting",
-                actions: [{ type: "decide", params: { to: "standby.promoting", why: "handover" } }],
-              },
+              ...HANDOVER,
               {
                 guard: "promoteOverride",
                 target: "promoting",
@@ -602,11 +661,7 @@ export const serviceMachine = setup({
                 target: "#service.frozen",
                 actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
               },
-              {
-                guard: "handoverToUs",
-                target: "promoting",
-                actions: [{ type: "decide", params: { to: "standby.promoting", why: "handover" } }],
-              },
+              ...HANDOVER,
               {
                 guard: "promoteOverride",
                 target: "promoting",
@@ -657,9 +712,14 @@ export const serviceMachine = setup({
                 ],
               },
               {
-                guard: "primaryNotLost",
+                guard: and(["primaryNotLost", not("planned")]),
                 target: "following",
                 actions: [{ type: "decide", params: { to: "standby.following", why: "sighted" } }],
+              },
+              {
+                guard: and(["planned", not("handoverToUs")]),
+                target: "following",
+                actions: [{ type: "decide", params: { to: "standby.following", why: "handoverAborted" } }],
               },
             ],
           },
@@ -682,7 +742,7 @@ export const serviceMachine = setup({
                 actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
               },
               {
-                guard: "cnpgPrimary",
+                guard: "promotionComplete",
                 target: "#service.primary.serving",
                 actions: [
                   "roleChanged",

@@ -125,19 +125,22 @@ export function checkInvariants(w: World, x: Expectations): RunFacts {
   }
 
   const hold = w.cfg.timing.holdDownMs;
-  const lostRole = new Map<string, number>();
-  for (const t of w.transitions) {
-    if ((t.from.startsWith("primary") || t.from === "fenced") && t.to.startsWith("standby"))
-      lostRole.set(t.region, t.at);
-    if (t.to === "standby.promoting" && (t.from === "standby.suspecting" || t.from === "standby.acquiring")) {
-      const lost = lostRole.get(t.region);
-      if (lost !== undefined && t.at - lost < hold)
-        v.push({
-          invariant: "7-no-flapping",
-          at: t.at,
-          detail: `${t.region} promoted ${t.at - lost} ms after losing the role`,
-        });
-    }
+  for (const p of w.promotions) {
+    if (!p.automatic) continue;
+    const lost = w.transitions
+      .filter((t) => t.region === p.region && t.at <= p.at)
+      .filter(
+        (t) =>
+          (t.from.startsWith("primary") || t.from === "fenced" || t.from === "demoting") &&
+          t.to.startsWith("standby"),
+      )
+      .at(-1);
+    if (lost && p.at - lost.at < hold)
+      v.push({
+        invariant: "7-no-flapping",
+        at: p.at,
+        detail: `${p.region} promoted ${Math.round(p.at - lost.at)} ms after losing the role`,
+      });
   }
   const counted = w.transitions.filter((t) => t.counted).length;
   if (x.allHealthy && counted > 0)
@@ -147,11 +150,11 @@ export function checkInvariants(w: World, x: Expectations): RunFacts {
       detail: `${counted} transitions with every region healthy`,
     });
 
+  const windows = w.frozenWindows();
   const frozenAt = new Map<string, number | null>();
   for (const t of w.transitions) {
     if (t.to === "frozen") frozenAt.set(t.region, t.at);
     else if (t.from === "frozen") {
-      const windows = w.frozenWindows();
       if (windows.some((win) => t.at < win.to && t.at >= win.from))
         v.push({
           invariant: "8-frozen-and-epochs",
@@ -162,7 +165,7 @@ export function checkInvariants(w: World, x: Expectations): RunFacts {
     }
   }
   for (const i of w.intents)
-    if (i.state === "frozen")
+    if (i.state === "frozen" && windows.some((win) => i.at >= win.from && i.at < win.to))
       v.push({
         invariant: "8-frozen-and-epochs",
         at: i.at,

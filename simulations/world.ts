@@ -421,7 +421,8 @@ export class World {
       case "promoteCnpg": {
         const others = this.writableNow().filter((r) => r !== reg.name);
         // Emitted on entry to promoting, before the snapshot updates: reg.state is where it came from.
-        const auto = reg.state === "standby.suspecting" || reg.state === "standby.acquiring";
+        const planned = reg.inc?.actor.getSnapshot().context.planned === true;
+        const auto = reg.state === "standby.suspecting" || (reg.state === "standby.acquiring" && !planned);
         this.promotions.push({
           at: this.q.now,
           region: reg.name,

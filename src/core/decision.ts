@@ -108,7 +108,7 @@ export function assess(spec: ServiceSpec, ev: ServiceEvidence, ownEpoch: number,
  * lease: the lease is held and its last renewal succeeded.
  */
 export function primaryHealthy(spec: ServiceSpec, a: Assessment | null, lease: LeaseView | null): boolean {
-  if (spec.safety === "lease") return lease !== null && lease.held && lease.lastWriteOk === true;
+  if (spec.safety === "lease") return lease?.held === true && lease.lastWriteOk === true;
   if (!a) return false;
   return a.self.ok || a.allPeersDirect;
 }

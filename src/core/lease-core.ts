@@ -50,15 +50,22 @@ export interface LeaseState {
   readonly lastWrite: { readonly at: number; readonly ok: boolean; readonly okCount: number } | null;
 }
 
-/** hold: we are (or should be) primary; acquire: promote when the lease is free; observe: never write. */
-export type LeaseGoal = "hold" | "acquire" | "observe";
+/**
+ * hold: we are primary (renew, reclaim our own record, create an absent one);
+ * reclaim: a fenced primary (only renew or reclaim our own record: never take another's);
+ * acquire: a standby cleared to promote (may take the lease once it is free); observe: never write.
+ */
+export type LeaseGoal = "hold" | "reclaim" | "acquire" | "observe";
 
 export type LeaseAction =
   | {
       readonly kind: "write";
       readonly why: "bootstrap" | "renew" | "reclaim" | "acquire";
-      /** Per witness: the expected value of the CAS (null = "RRset does not exist"). */
-      readonly expected: readonly (LeaseValue | null)[];
+      /**
+       * Per witness: the expected value of its CAS (null = "RRset does not exist"), or undefined
+       * for a witness this write must not touch (counted as failed).
+       */
+      readonly expected: readonly (LeaseValue | null | undefined)[];
       readonly next: LeaseValue;
       readonly reason: string;
     }
@@ -127,82 +134,121 @@ function maxEpochSeen(s: LeaseState): number {
   return e;
 }
 
-function nextSeq(s: LeaseState, epoch: number, from: number): number {
-  const attempted = s.lastAttempt.epoch === epoch ? s.lastAttempt.seq : 0;
-  return Math.max(from, attempted) + 1;
+function nextSeq(s: LeaseState, epoch: number): number {
+  let seq = s.lastAttempt.epoch === epoch ? s.lastAttempt.seq : 0;
+  for (const o of s.observed) if (o.value && o.value.epoch === epoch && o.value.seq > seq) seq = o.value.seq;
+  if (s.holding && s.holding.value.epoch === epoch && s.holding.value.seq > seq) seq = s.holding.value.seq;
+  return seq + 1;
 }
 
-/** The next write, or why not. Renewals are due every ttl/3 after the last write started. */
+const count = (xs: readonly unknown[]) => xs.filter((x) => x !== undefined).length;
+
+/**
+ * The next write, or why not. Renewals are due every ttl/3 after the last write started.
+ *
+ * Each CAS expects, per witness, exactly the value last read (or written) there; the witnesses a
+ * write may touch depend on why it is written:
+ *   renew/reclaim: witnesses showing our own record of the epoch we (re)claim, or a record of an
+ *     older epoch (whoever wrote it can no longer win a majority against ours);
+ *   acquire: witnesses whose value has been unchanged for ttl + margin since we first saw it. The
+ *     write is useful only when that is a majority; the witness it shares with the old holder's last
+ *     majority write showed, when we first saw its value, something written after that write began.
+ */
 export function decide(p: LeaseParams, s: LeaseState, goal: LeaseGoal, now: number): LeaseAction {
   if (goal === "observe")
     return { kind: "wait", reason: "not contending: this region does not want the lease" };
   const n = p.witnesses;
+  const q = majority(p);
+  const top = maxEpochSeen(s);
+  const ownOrOlder = (epoch: number) =>
+    s.observed.map((o) =>
+      o.value === null ||
+      (o.value && ((o.value.holder === p.self && o.value.epoch === epoch) || o.value.epoch < epoch))
+        ? o.value
+        : undefined,
+    );
   if (s.holding && holds(s, now)) {
-    if (goal !== "hold") return { kind: "wait", reason: "holding; not renewing while not primary" };
+    if (goal !== "hold" && goal !== "reclaim")
+      return { kind: "wait", reason: "holding; not renewing while not primary" };
     const since = s.lastWrite?.at ?? s.holding.renewedAt;
     if (now - since < p.ttlMs / 3 && s.lastWrite?.ok)
       return {
         kind: "wait",
         reason: `holding until ${s.holding.holdUntil}; next renewal at ${since + p.ttlMs / 3}`,
       };
-    const held = s.holding.value;
-    // Per witness, CAS from what it showed if that is one of our own records of this epoch (repairs a
-    // witness that missed a renewal); otherwise from our value, which conflicts harmlessly.
-    const expected = s.observed.map((o) =>
-      o.value && o.value.holder === p.self && o.value.epoch === held.epoch ? o.value : held,
-    );
-    const seq = nextSeq(s, held.epoch, Math.max(...expected.map((v) => v.seq)));
+    const epoch = s.holding.value.epoch;
+    const expected = ownOrOlder(epoch);
+    const seq = nextSeq(s, epoch);
     return {
       kind: "write",
       why: "renew",
       expected,
-      next: { holder: p.self, epoch: held.epoch, seq },
-      reason: `renewing epoch ${held.epoch} to seq ${seq}`,
+      next: { holder: p.self, epoch, seq },
+      reason: `renewing epoch ${epoch} to seq ${seq} on ${count(expected)} of ${n} witnesses`,
     };
   }
-  const m = majorityValue(p, s);
-  if (!m)
-    return { kind: "wait", reason: `no value on a majority (${majority(p)} of ${n}) of lease witnesses` };
-  if (m.value === null && goal === "hold") {
-    // Bootstrap: the record never existed; "RRset does not exist" on a majority means nobody holds.
-    const epoch = maxEpochSeen(s) + 1;
-    return {
-      kind: "write",
-      why: "bootstrap",
-      expected: Array(n).fill(null),
-      next: { holder: p.self, epoch, seq: 0 },
-      reason: `no lease record on ${m.on} of ${n} witnesses: creating epoch ${epoch}`,
-    };
-  }
-  if (m.value !== null && m.value.holder === p.self) {
-    // Our own record still on a majority (we restarted, or renewals failed and nobody took over):
-    // writing over it is a renewal; anybody contending watches exactly this value.
-    const v = m.value;
-    const seq = nextSeq(s, v.epoch, v.seq);
+  // Our own record (restart, or renewals that failed while nobody took over) on a majority: writing
+  // over it is a renewal, and anyone contending watches these values. A newer epoch on a minority
+  // is a contender's failed attempt: we never overwrite a newer epoch, so a witness still showing
+  // ours has seen no newer one since, and no newer epoch can have won the majority that ours holds.
+  let ownTop = 0;
+  for (const o of s.observed)
+    if (o.value && o.value.holder === p.self && o.value.epoch > ownTop) ownTop = o.value.epoch;
+  const mine = s.observed.filter(
+    (o) => o.value && o.value.holder === p.self && o.value.epoch === ownTop,
+  ).length;
+  if (ownTop > 0 && mine >= q) {
+    const expected = ownOrOlder(ownTop);
+    const seq = nextSeq(s, ownTop);
     return {
       kind: "write",
       why: "reclaim",
-      expected: Array(n).fill(v),
-      next: { holder: p.self, epoch: v.epoch, seq },
-      reason: `our own record (epoch ${v.epoch}) is still on ${m.on} of ${n} witnesses: renewing it`,
+      expected,
+      next: { holder: p.self, epoch: ownTop, seq },
+      reason: `our own record (epoch ${ownTop}) is on ${mine} of ${n} witnesses: renewing it`,
     };
   }
-  const waited = now - m.since;
+  const absent = s.observed.filter((o) => o.value === null).length;
+  if (goal === "hold" && absent >= q) {
+    // Bootstrap: "RRset does not exist" (RFC 2136 §2.4.3) on a majority; nobody can hold a lease
+    // without having written there, and a value never turns back into absence.
+    const epoch = top + 1;
+    const expected = s.observed.map((o) => (o.value === null ? null : undefined));
+    return {
+      kind: "write",
+      why: "bootstrap",
+      expected,
+      next: { holder: p.self, epoch, seq: 0 },
+      reason: `no lease record on ${absent} of ${n} witnesses: creating epoch ${epoch}`,
+    };
+  }
+  if (goal === "reclaim")
+    return { kind: "wait", reason: "fenced: our own record is not on a majority; not taking another's" };
   const need = p.ttlMs + p.marginMs;
+  const still = s.observed.map((o) =>
+    o.value !== undefined && now - o.firstSeenAt >= need ? o.value : undefined,
+  );
+  const m = majorityValue(p, s);
   const who =
-    m.value === null ? "absent" : `held by ${m.value.holder} epoch ${m.value.epoch} seq ${m.value.seq}`;
-  if (waited < need)
+    m === undefined
+      ? "split across witnesses"
+      : m.value === null
+        ? "absent"
+        : `held by ${m.value.holder} epoch ${m.value.epoch} seq ${m.value.seq}`;
+  if (count(still) < q) {
+    const waited = m ? Math.max(0, now - m.since) : 0;
     return {
       kind: "wait",
-      reason: `lease ${who}, unchanged on a majority for ${waited} ms of the ${need} ms (ttl + margin) needed to take it`,
+      reason: `lease ${who}: unchanged on ${count(still)} of ${n} witnesses for ttl + margin (${need} ms; majority value seen for ${Math.round(waited)} ms)`,
     };
-  const epoch = maxEpochSeen(s) + 1;
+  }
+  const epoch = top + 1;
   return {
     kind: "write",
     why: "acquire",
-    expected: Array(n).fill(m.value),
+    expected: still,
     next: { holder: p.self, epoch, seq: 0 },
-    reason: `lease ${who} unchanged for ${waited} ms >= ttl + margin: acquiring epoch ${epoch}`,
+    reason: `lease ${who}, unchanged on ${count(still)} of ${n} witnesses for ttl + margin: acquiring epoch ${epoch}`,
   };
 }
 

@@ -73,14 +73,36 @@ describe("lease core", () => {
     expect(b).toMatchObject({ next: { epoch: 10, seq: 0 } });
   });
 
-  it("renews every ttl/3 and repairs a witness holding an older seq of our own", () => {
+  it("renews every ttl/3, from what each witness showed (repairing one that missed the bootstrap)", () => {
     let s = seeAll(initialLeaseState(P), null, 0);
     const v0 = { holder: "us", epoch: 1, seq: 0 };
     s = written(P, attempted(s, v0), v0, 0, [true, true, false]);
     expect(decide(P, s, "hold", 5_000).kind).toBe("wait");
     const a = decide(P, s, "hold", 10_000);
     expect(a).toMatchObject({ kind: "write", why: "renew", next: { seq: 1 } });
-    if (a.kind === "write") expect(a.expected).toEqual([v0, v0, v0]);
+    if (a.kind === "write") expect(a.expected).toEqual([v0, v0, null]);
+  });
+
+  it("when the witnesses disagree, acquires only on those unchanged for ttl + margin", () => {
+    let s = initialLeaseState(P);
+    s = observe(s, 0, eu(2, 5), 0);
+    s = observe(s, 1, eu(2, 6), 0);
+    s = observe(s, 2, eu(2, 7), 20_000);
+    expect(decide(P, s, "acquire", 35_000)).toMatchObject({ kind: "write", why: "acquire" });
+    const a = decide(P, s, "acquire", 35_000);
+    // Witness 2 changed 15 s ago: it must not be touched, whatever it holds.
+    if (a.kind === "write") expect(a.expected).toEqual([eu(2, 5), eu(2, 6), undefined]);
+    s = observe(s, 1, eu(2, 8), 30_000);
+    expect(decide(P, s, "acquire", 40_000).kind).toBe("wait");
+  });
+
+  it("never overwrites another holder's record of the same or a newer epoch while renewing", () => {
+    let s = seeAll(initialLeaseState(P), null, 0);
+    const v0 = { holder: "us", epoch: 3, seq: 0 };
+    s = written(P, attempted(s, v0), v0, 0, [true, true, true]);
+    s = observe(s, 2, eu(4, 0), 5_000);
+    const a = decide(P, s, "hold", 10_000);
+    if (a.kind === "write") expect(a.expected).toEqual([v0, v0, undefined]);
   });
 });
 
