@@ -313,7 +313,7 @@ export const serviceMachine = setup({
     planned: ({ context: c }) => c.planned,
     // Safety point: a fenced primary opens again only when (witness/manual) it has been healthy for
     // two full probe rounds, so every standby has seen it alive and reset its timer, and every peer
-    // is sighted reporting a claim no newer than ours or has been lost for promoteAfter; (lease) it
+    // is sighted reporting a claim no newer than ours; (lease) it
     // re-won its own lease record, which nobody can have replaced unseen. Without the peer check a
     // primary that was fenced by an isolation could reopen next to the standby promoted meanwhile.
     canResume: ({ context: c }) => {
@@ -322,10 +322,12 @@ export const serviceMachine = setup({
       const t = now(c);
       const dwell = 2 * (c.spec.timing.probeIntervalMs + c.spec.timing.probeTimeoutMs);
       if (c.healthySince === null || t - c.healthySince < dwell) return false;
+      // A peer we cannot see may have promoted after we last saw it and died since: our data would be
+      // behind its writes. So every peer must be seen; otherwise we stay fenced (an operator can
+      // promote with a forced override after checking which copy is newest).
       return peersOf(c.spec).every((p) => {
         const r = c.a!.peers[p]!.report;
-        if (r) return r.role !== "primary" && r.role !== "promoting" && r.epoch <= c.epoch;
-        return lostFor(c, p) >= c.spec.timing.promoteAfterMs;
+        return r !== undefined && r.role !== "primary" && r.role !== "promoting" && r.epoch <= c.epoch;
       });
     },
   },
