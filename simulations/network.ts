@@ -19,12 +19,20 @@ export interface WitnessSpec {
 
 export const siteId = (w: string, loc: string) => `${w}@${loc}`;
 
+interface Link {
+  down: number;
+  loss: number[];
+  readonly latency: number;
+}
+
+interface Node {
+  readonly loc: string;
+  down: number;
+  readonly out: Map<string, Link>;
+}
+
 export class Network {
-  private readonly loc = new Map<string, string>();
-  private readonly down = new Map<string, number>();
-  private readonly loss = new Map<string, number[]>();
-  private readonly nodeDown = new Map<string, number>();
-  private readonly latency = new Map<string, number>();
+  private readonly node = new Map<string, Node>();
 
   constructor(
     nodes: readonly NodeSpec[],
@@ -33,19 +41,21 @@ export class Network {
     /** One-way latency in ms by location pair, e.g. near 5, far 60. */
     latencyFor: (a: string, b: string) => number,
   ) {
-    for (const n of nodes) this.loc.set(n.id, n.loc);
-    for (const w of witnesses) for (const l of w.sites) this.loc.set(siteId(w.name, l), l);
-    for (const a of this.loc.keys())
-      for (const b of this.loc.keys())
-        if (a !== b) this.latency.set(`${a}>${b}`, latencyFor(this.loc.get(a)!, this.loc.get(b)!));
+    const all: NodeSpec[] = [...nodes];
+    for (const w of witnesses) for (const l of w.sites) all.push({ id: siteId(w.name, l), loc: l });
+    for (const n of all) this.node.set(n.id, { loc: n.loc, down: 0, out: new Map() });
+    for (const a of all)
+      for (const b of all)
+        if (a.id !== b.id)
+          this.node.get(a.id)!.out.set(b.id, { down: 0, loss: [], latency: latencyFor(a.loc, b.loc) });
   }
 
   nodes(): string[] {
-    return [...this.loc.keys()];
+    return [...this.node.keys()];
   }
 
   locOf(id: string): string {
-    return this.loc.get(id) ?? "net";
+    return this.node.get(id)?.loc ?? "net";
   }
 
   /** The site of witness `w` that `asker` reaches: same location first, else the first site. */
@@ -61,35 +71,38 @@ export class Network {
     return (this.witnesses.find((x) => x.name === w)?.sites ?? []).map((l) => siteId(w, l));
   }
 
+  private link(from: string, to: string): Link {
+    const l = this.node.get(from)?.out.get(to);
+    if (!l) throw new Error(`simulator: no link ${from} -> ${to}`);
+    return l;
+  }
+
   setLinkDown(from: string, to: string, delta: 1 | -1): void {
-    const k = `${from}>${to}`;
-    this.down.set(k, (this.down.get(k) ?? 0) + delta);
+    this.link(from, to).down += delta;
   }
 
   setLoss(from: string, to: string, loss: number, add: boolean): void {
-    const k = `${from}>${to}`;
-    const list = this.loss.get(k) ?? [];
+    const list = this.link(from, to).loss;
     if (add) list.push(loss);
     else list.splice(list.indexOf(loss), 1);
-    this.loss.set(k, list);
   }
 
   setNodeDown(id: string, delta: 1 | -1): void {
-    this.nodeDown.set(id, (this.nodeDown.get(id) ?? 0) + delta);
+    this.node.get(id)!.down += delta;
   }
 
   nodeUp(id: string): boolean {
-    return (this.nodeDown.get(id) ?? 0) === 0;
+    return this.node.get(id)!.down === 0;
   }
 
   /** One packet from -> to: delivered, and after how long (ms, virtual). */
   packet(from: string, to: string): number | undefined {
-    if (!this.nodeUp(from) || !this.nodeUp(to)) return undefined;
-    const k = `${from}>${to}`;
-    if ((this.down.get(k) ?? 0) > 0) return undefined;
-    for (const l of this.loss.get(k) ?? []) if (this.rng.next() < l) return undefined;
-    const base = this.latency.get(k) ?? 50;
-    return base * (1 + 0.2 * this.rng.next());
+    const a = this.node.get(from)!;
+    if (a.down > 0) return undefined;
+    const l = a.out.get(to)!;
+    if (l.down > 0 || this.node.get(to)!.down > 0) return undefined;
+    for (const x of l.loss) if (this.rng.next() < x) return undefined;
+    return l.latency * (1 + 0.2 * this.rng.next());
   }
 
   /** A request/response exchange with `attempts` tries; the round trip time or undefined. */

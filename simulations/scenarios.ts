@@ -200,8 +200,78 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /** Failures found by the random runs, kept as named regressions (the case JSON, unchanged). */
-export const REGRESSIONS: readonly { name: string; summary: string; safety: Safety; case: ScheduleCase }[] =
-  [];
+export const REGRESSIONS: readonly { name: string; summary: string; safety: Safety; case: ScheduleCase }[] = [
+  {
+    name: "regression-lease-split-seqs",
+    summary:
+      "lease: renewals that landed on different witnesses left no majority value; nobody could ever renew or acquire (fixed: per-witness CAS)",
+    safety: "lease",
+    case: {
+      seed: 2101667426,
+      regions: 2,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1 },
+      promoteAfter: "default",
+      infraCacheMs: 120000,
+      faults: [
+        { kind: "cut", a: "lw-net", b: "lw-us", at: 494360, for: 37948 },
+        { kind: "isolate", region: "eu", at: 889385, for: 630749 },
+        { kind: "nodeDown", node: "1.1.1.1@net", at: 561958, for: 256995 },
+        { kind: "geoSplit", left: ["eu"], right: ["us"], at: 1290982, for: 658811 },
+        { kind: "restart", region: "eu", at: 932610, for: 2272 },
+        { kind: "oneway", from: "9.9.9.9@net", to: "1.1.1.1@net", at: 760772, for: 323425 },
+        { kind: "nodeDown", node: "lw-net", at: 858209, for: 533101 },
+        { kind: "nodeDown", node: "lw-eu", at: 1587182, for: 15716 },
+      ],
+    },
+  },
+  {
+    name: "regression-switchover-to-crashed-region",
+    summary:
+      "lease: a switchover override to a region that was down demoted the new primary; the returning old primary took the lease over unseen writes (fixed: hand over only to a follower in sight, fenced regions never take another's lease)",
+    safety: "lease",
+    case: {
+      seed: 1942838576,
+      regions: 3,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1.01, ap: 1 },
+      promoteAfter: "default",
+      infraCacheMs: 0,
+      faults: [
+        { kind: "switchover", to: "eu", at: 744847 },
+        { kind: "crash", region: "eu", at: 508305, for: 455710 },
+        { kind: "geoSplit", left: ["eu"], right: ["us", "ap"], at: 1134133, for: 75317 },
+        { kind: "freeze", at: 177277, for: 308547 },
+        { kind: "flaky", a: "lw-net", b: "lw-us", loss: 0.9, at: 7323, for: 335091 },
+        { kind: "crash", region: "ap", at: 1179833, for: 388275 },
+        { kind: "isolate", region: "eu", at: 1028251, for: 229415 },
+      ],
+    },
+  },
+  {
+    name: "regression-fenced-resume-stale",
+    summary:
+      "witness: an old primary back from a crash resumed while the newer primary was down, over writes it never had (fixed: a fenced region resumes only with every peer seen)",
+    safety: "witness",
+    case: {
+      seed: 4,
+      regions: 2,
+      witnessClass: "uniform",
+      clockRate: { eu: 1.01, us: 1 },
+      promoteAfter: "tight",
+      infraCacheMs: 30000,
+      faults: [
+        { kind: "switchover", to: "us", at: 1279382 },
+        { kind: "nodeDown", node: "8.8.8.8@net", at: 1478804, for: 823983 },
+        { kind: "nodeDown", node: "lw-net", at: 91686, for: 867701 },
+        { kind: "crash", region: "eu", at: 218160, for: 511425 },
+        { kind: "restart", region: "eu", at: 465200, for: 5400 },
+        { kind: "crash", region: "us", at: 717812, for: 762698 },
+        { kind: "cut", a: "8.8.8.8@net", b: "lw-eu", at: 1299646, for: 677895 },
+      ],
+    },
+  },
+];
 
 export function regressionScenarios(): Scenario[] {
   return REGRESSIONS.map((r) => ({

@@ -40,7 +40,9 @@ export const simulate = defineCommand({
   --scenario NAME        run one named scenario
   --runs N               run N random fault schedules (fast-check), plus N/5 primary-loss schedules
   --seed S               seed of the random schedules (default 1); printed with every failure
-  --path P               with --seed: replay exactly the failing case fast-check reported
+  --path P               with --seed: replay exactly the failing case a report printed
+  --kind random|primary-loss
+                         with --path: which generator the failing case came from (default random)
   --witnesses uniform|anycast
                          uniform: every witness gives every asker the same view (default);
                          anycast: a witness site per continent, continents may split
@@ -59,6 +61,7 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
     runs: { type: "string" },
     seed: { type: "string" },
     path: { type: "string" },
+    kind: { type: "string" },
     witnesses: { type: "string" },
     regions: { type: "string" },
     safety: { type: "string" },
@@ -148,6 +151,7 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
     const regions = v.regions === undefined ? undefined : (int("--regions", v.regions, 2) as 2 | 3);
     if (regions !== undefined && regions !== 2 && regions !== 3) throw new UsageError("--regions 2|3");
     const common = { safety, durationMs, witnessClass, regions, path: v.path };
+    const flags = `${regions ? ` --regions ${regions}` : ""}${v.duration ? ` --duration ${v.duration}` : ""}`;
     const random = await runRandomParallel({ ...common, runs, seed, kind: "random" }, jobs);
     const loss = v.path
       ? null
@@ -155,14 +159,14 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
           { ...common, runs: Math.max(1, Math.ceil(runs / 5)), seed: seed + 1000, kind: "primaryLoss" },
           jobs,
         );
-    const report = summarize(random, loss);
+    const report = summarize(random, loss, flags);
     if (json) io.out(`${JSON.stringify(report, null, 2)}\n`);
     else io.out(textReport(report));
     return report.ok ? 0 : 1;
   },
 });
 
-function summarize(random: Summary, loss: Summary | null) {
+function summarize(random: Summary, loss: Summary | null, replayFlags = "") {
   const violations: Record<string, { count: number; examples: unknown[] }> = {};
   for (const s of [random, loss]) {
     if (!s) continue;
@@ -175,7 +179,10 @@ function summarize(random: Summary, loss: Summary | null) {
   }
   const wallMs = random.wallMs + (loss?.wallMs ?? 0);
   const simulatedMs = random.simulatedMs + (loss?.simulatedMs ?? 0);
-  const failures = [random.failure, loss?.failure].filter((f) => f !== null && f !== undefined);
+  const failures = [
+    random.failure ? { ...random.failure, kind: "random" } : null,
+    loss?.failure ? { ...loss.failure, kind: "primary-loss" } : null,
+  ].filter((f) => f !== null);
   return {
     safety: random.safety,
     witnessClass: random.witnessClass,
@@ -189,9 +196,9 @@ function summarize(random: Summary, loss: Summary | null) {
     simulatedToWall: Math.round(simulatedMs / wallMs),
     schedulesPerMinute: Math.round(((random.runs + (loss?.runs ?? 0)) / wallMs) * 60_000),
     failures: failures.map((f) => ({
-      replay: `splitguard simulate --runs 1 --seed ${f!.seed} --path ${f!.path} --safety ${random.safety} --witnesses ${random.witnessClass}`,
-      case: f!.case,
-      violations: f!.violations,
+      replay: `splitguard simulate --seed ${f.seed} --path ${f.path} --kind ${f.kind} --safety ${random.safety} --witnesses ${random.witnessClass}${replayFlags}`,
+      case: f.case,
+      violations: f.violations,
     })),
     ok: Object.keys(violations).length === 0,
   };
