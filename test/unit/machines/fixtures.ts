@@ -168,3 +168,13 @@ export function harness(
     types: () => intents.map((i) => i.type),
   };
 }
+
+/** A primary in a planned switchover to `to`, publishing its CNPG demotion token. */
+export const demotingReport = (to: string, epoch = 1): PeerServiceReport => ({
+  role: "demoting",
+  epoch,
+  gate: "closed",
+  localTargets: [],
+  demotionToken: "tok",
+  handoverTo: to,
+});
