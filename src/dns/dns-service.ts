@@ -43,7 +43,7 @@ export class DnsService implements QueryHandler {
   ) {
     this.responder = new Responder(
       zone,
-      { incarnation: randomBytes(6).toString("hex"), key: heartbeatKey },
+      { incarnation: randomBytes(6).readUIntBE(0, 6), key: heartbeatKey },
       metrics,
     );
     this.publishMetrics();

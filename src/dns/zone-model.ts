@@ -3,7 +3,7 @@
 // the conformance tests render the same model as master files for NSD (zone-file.ts).
 
 import type { Config } from "../config/schema.ts";
-import type { HeartbeatRole } from "../core/heartbeat-record.ts";
+import type { PublishedRole } from "../core/evidence.ts";
 import type { RR } from "./wire-writer.ts";
 
 /** What a host answers right now, as decided by the state machines (or by the config, standalone). */
@@ -18,10 +18,14 @@ export interface PublishedHost {
 /** What the per-service heartbeat `<nonce>.<service>.<region>.hb.Z` reports. */
 export interface PublishedService {
   readonly name: string;
-  readonly role: HeartbeatRole;
+  readonly role: PublishedRole;
   readonly epoch: number;
   readonly gateOpen: boolean;
   readonly demotionToken?: string | undefined;
+  /** The region a demoting primary hands over to (planned switchover). */
+  readonly handoverTo?: string | undefined;
+  /** Own targets while the gate is open, carried signed in the per-service heartbeat (absent = none). */
+  readonly localTargets?: readonly string[] | undefined;
 }
 
 export interface ZoneView {
@@ -66,6 +70,7 @@ export function standaloneView(c: Config): ZoneView {
         role: primary === c.region ? "primary" : "standby",
         epoch: 0,
         gateOpen: primary === c.region,
+        localTargets: primary === c.region ? own : [],
       });
     } else {
       const answer = c.regions.flatMap((r) => h.targets[r.name] ?? []);
