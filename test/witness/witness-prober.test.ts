@@ -7,7 +7,10 @@
 // is retried with a growing timeout for minutes and the client gets no answer at all (timeout =
 // unknown); with the cap it is marked down after about a second and later questions get SERVFAIL at
 // once. docs/prober.md has both measurements (npm run measure:unbound).
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.ts";
 import type { EvidenceRound } from "../../src/core/evidence.ts";
 import type { ProbeRound } from "../../src/core/prober.ts";
 import { peerVerdict, selfQuorum } from "../../src/core/witness-quorum.ts";
@@ -15,7 +18,7 @@ import { dnsProbeTransport } from "../../src/dns/probe-transport.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
 import { startBlackhole } from "./support/blackhole.ts";
 import { startReplayer } from "./support/replayer.ts";
-import { MANY, REGIONS, WITNESSES, WitnessWorld, ZONE } from "./support/world.ts";
+import { configText, MANY, REGIONS, WITNESSES, WitnessWorld, ZONE } from "./support/world.ts";
 
 const W = [...WITNESSES];
 const UNBOUND_EXTRA = ["infra-cache-max-rtt: 1000"];
@@ -179,5 +182,51 @@ describe("witness prober against unbound", () => {
     const svc = observations.find((o) => o.path === "service" && o.peer === "b" && o.judgement === "valid");
     expect(svc?.outcome.kind === "answer" && svc.outcome.via).toBe("tcp");
     expect(evidence.direct.b?.heartbeat?.services.db?.localTargets).toEqual(MANY);
+  });
+
+  it("splitguard probe: table and -o json from region a's view; exit 2 on bad usage or config", async () => {
+    const run = async (...argv: string[]) => {
+      let out = "";
+      let err = "";
+      const code = await main(argv, {
+        out: (x) => {
+          out += x;
+        },
+        err: (x) => {
+          err += x;
+        },
+        stopped: new Promise(() => {}),
+      });
+      return { code, out, err };
+    };
+    const dir = world.responders.get("a")!.dir;
+    const cfg = world.responders.get("a")!.configPath;
+    await world.stopResponder("c");
+    try {
+      const text = await run("probe", "--config", cfg);
+      expect(text.code).toBe(0);
+      expect(text.out).toContain("region a: self-quorum held: 3 of 3 witnesses reached us (need 2)");
+      expect(text.out).toMatch(/peer b: up \(direct reachable/);
+      expect(text.out).toMatch(/peer c: (down|unknown) \(direct unreachable/);
+      expect(text.out).toMatch(/peer\s+127\.0\.0\.21:53\s+b\s+NOERROR\s+udp\s+\d+ ms\s+valid/);
+      const json = await run("probe", "--config", cfg, "-o", "json");
+      expect(json.code).toBe(0);
+      const parsed = JSON.parse(json.out);
+      expect(parsed.selfQuorum.ok).toBe(true);
+      expect(parsed.evidence.witnesses).toHaveLength(3);
+      expect(
+        parsed.observations.every((o: { outcome: { latencyMs: number } }) => o.outcome.latencyMs >= 0),
+      ).toBe(true);
+      console.log(text.out);
+    } finally {
+      await heal();
+    }
+    expect((await run("probe")).code).toBe(2);
+    expect((await run("probe", "--config", cfg, "-o", "yaml")).code).toBe(2);
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, configText("a").replace("witnesses: [", "witnesses: [not-an-address, "));
+    const badRun = await run("probe", "--config", bad);
+    expect(badRun.code).toBe(2);
+    expect(badRun.err).toContain("witnesses");
   });
 });
