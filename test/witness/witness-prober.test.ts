@@ -208,7 +208,9 @@ describe("witness prober against unbound", () => {
       expect(text.out).toContain("region a: self-quorum held: 3 of 3 witnesses reached us (need 2)");
       expect(text.out).toMatch(/peer b: up \(direct reachable/);
       expect(text.out).toMatch(/peer c: (down|unknown) \(direct unreachable/);
-      expect(text.out).toMatch(/peer\s+127\.0\.0\.21:53\s+b\s+NOERROR\s+udp\s+\d+ ms\s+valid/);
+      expect(text.out).toMatch(
+        /peer\s+127\.0\.0\.21:53\s+b\s+NOERROR\s+udp\s+\d+ ms\s+valid\s+t=region r=b inc=\d+ sv=\S{22} ns=1/,
+      );
       const json = await run("probe", "--config", cfg, "-o", "json");
       expect(json.code).toBe(0);
       const parsed = JSON.parse(json.out);

@@ -1,7 +1,7 @@
 // `splitguard probe`: one probe round from the configured region's view (DESIGN §3), printed.
 import { loadConfigFile } from "../../config/load.ts";
 import { probePlan } from "../../config/probe-plan.ts";
-import { rcodeText } from "../../core/probe-votes.ts";
+import { type QueryOutcome, rcodeText } from "../../core/probe-votes.ts";
 import { Prober } from "../../core/prober.ts";
 import { peerVerdict, selfQuorum } from "../../core/witness-quorum.ts";
 import { dnsProbeTransport } from "../../dns/probe-transport.ts";
@@ -9,6 +9,16 @@ import { randomNonce } from "../../shell/nonce.ts";
 import { systemClock } from "../../shell/system-clock.ts";
 import { defineCommand, UsageError } from "../command.ts";
 import { table } from "./lease-common.ts";
+
+/** The heartbeat's first string without the version and nonce, shortened: what the witness relayed. */
+function answerText(oc: QueryOutcome): string {
+  if (oc.kind !== "answer" || !oc.txt?.[0]) return "-";
+  const s = oc.txt[0]
+    .split(" ")
+    .filter((f) => !f.startsWith("v=") && !f.startsWith("n="))
+    .join(" ");
+  return s.length > 72 ? `${s.slice(0, 71)}…` : s;
+}
 
 export const probe = defineCommand({
   path: ["probe"],
@@ -58,7 +68,7 @@ configuration.`,
       io.out(
         `peer ${p.peer}: ${p.verdict} (direct ${p.direct ? "reachable" : "unreachable"}; ${p.votes.reason})\n`,
       );
-    const rows = [["PATH", "SERVER", "REGION", "RCODE", "VIA", "LATENCY", "RESULT"]];
+    const rows = [["PATH", "SERVER", "REGION", "RCODE", "VIA", "LATENCY", "RESULT", "ANSWER"]];
     for (const o of round.observations) {
       const oc = o.outcome;
       rows.push([
@@ -69,6 +79,7 @@ configuration.`,
         oc.kind === "answer" ? oc.via : "-",
         `${oc.latencyMs.toFixed(0)} ms`,
         o.judgement,
+        answerText(oc),
       ]);
     }
     io.out(`\n${table(rows)}`);
