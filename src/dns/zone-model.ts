@@ -3,7 +3,7 @@
 // the conformance tests render the same model as master files for NSD (zone-file.ts).
 
 import type { Config } from "../config/schema.ts";
-import type { PublishedRole } from "../core/evidence.ts";
+import type { ServiceState } from "../core/heartbeat-record.ts";
 import type { RR } from "./wire-writer.ts";
 
 /** What a host answers right now, as decided by the state machines (or by the config, standalone). */
@@ -15,16 +15,12 @@ export interface PublishedHost {
   readonly localTargets: readonly string[];
 }
 
-/** What the per-service heartbeat `<nonce>.<service>.<region>.hb.Z` reports. */
-export interface PublishedService {
+/**
+ * What the per-service heartbeat `<nonce>.<service>.<region>.hb.Z` reports: the heartbeat's
+ * `ServiceState` under the host's name; no `localTargets` means none.
+ */
+export interface PublishedService extends Omit<ServiceState, "service" | "localTargets"> {
   readonly name: string;
-  readonly role: PublishedRole;
-  readonly epoch: number;
-  readonly gateOpen: boolean;
-  readonly demotionToken?: string | undefined;
-  /** The region a demoting primary hands over to (planned switchover). */
-  readonly handoverTo?: string | undefined;
-  /** Own targets while the gate is open, carried signed in the per-service heartbeat (absent = none). */
   readonly localTargets?: readonly string[] | undefined;
 }
 
