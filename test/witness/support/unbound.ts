@@ -2,7 +2,7 @@
 // validation (iterator only), allowed to query loopback, and a stub zone for Z pointing at the
 // regions' responders, so it follows the delegation and the heartbeat-subzone referrals itself.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -82,6 +82,8 @@ export async function startUnbound(o: UnboundOptions): Promise<Unbound> {
     const t = setTimeout(() => proc.kill("SIGKILL"), 3000);
     await exited;
     clearTimeout(t);
+    // SG_KEEP_UNBOUND=1 keeps the config and log for a post-mortem.
+    if (!process.env.SG_KEEP_UNBOUND) rmSync(dir, { recursive: true, force: true });
   };
   // Ready when it answers anything (REFUSED for the root is fine: it is listening).
   for (let i = 0; i < 100; i++) {
