@@ -32,6 +32,16 @@ export default defineConfig({
       },
       {
         test: {
+          // The prober against three real unbound witnesses and real responders on 127.0.0.x:53.
+          name: "witness",
+          include: ["test/witness/**/*.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: "dns",
           include: ["test/dns/**/*.test.ts"],
           testTimeout: 120_000,

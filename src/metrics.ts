@@ -2,6 +2,7 @@
 // touch prom-client per query: it counts into plain arrays that are folded into the registry at
 // scrape time, so a query costs a few array increments.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ProbeRound } from "./core/prober.ts";
 import { RCODE_NAME, typeName } from "./dns/constants.ts";
 import type { AnswerKind } from "./dns/rate-limit.ts";
 import type { AnswerObserver, Transport } from "./dns/responder.ts";
@@ -160,5 +161,76 @@ export class DnsMetrics implements AnswerObserver, ServerObserver {
   sample(): boolean {
     this.sampleTick = (this.sampleTick + 1) % LATENCY_SAMPLE_EVERY;
     return this.sampleTick === 0;
+  }
+}
+
+/**
+ * The prober's metrics (issue 4), with the names operators already query (DESIGN §7):
+ * `splitbrain_witness_reachable{witness}`, `splitbrain_quorum_reached`,
+ * `splitbrain_checks_total{witness,result}`, plus peer reachability per path and probe latency.
+ */
+export class ProbeMetrics {
+  readonly witnessReachable: Gauge<"witness">;
+  readonly quorumReached: Gauge;
+  readonly checks: Counter<"witness" | "result">;
+  readonly peerReachable: Gauge<"peer" | "path">;
+  readonly latency: Histogram<"path">;
+  readonly rounds: Counter;
+
+  constructor(readonly registry = new Registry()) {
+    const registers = [registry];
+    this.witnessReachable = new Gauge({
+      name: "splitbrain_witness_reachable",
+      help: "1 when the witness resolver returned our own signed heartbeat in the last round (self(w)).",
+      labelNames: ["witness"],
+      registers,
+    });
+    this.quorumReached = new Gauge({
+      name: "splitbrain_quorum_reached",
+      help: "1 when a quorum of the configured witnesses returned our own heartbeat in the last round.",
+      registers,
+    });
+    this.checks = new Counter({
+      name: "splitbrain_checks_total",
+      help: "Witness checks by result: self_ok, self_fail, and per peer vote up, down, unknown.",
+      labelNames: ["witness", "result"],
+      registers,
+    });
+    this.peerReachable = new Gauge({
+      name: "splitguard_peer_reachable",
+      help: "1 when the peer was seen alive in the last round by this path (direct, or witness:<w>).",
+      labelNames: ["peer", "path"],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: "splitguard_probe_latency_seconds",
+      help: "Time from question to answer (or give-up) per probe query, by path.",
+      labelNames: ["path"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers,
+    });
+    this.rounds = new Counter({
+      name: "splitguard_probe_rounds_total",
+      help: "Probe rounds completed.",
+      registers,
+    });
+  }
+
+  /** Fold one round in: `round` is the prober's output, `quorum` whether self-quorum held. */
+  observe(round: ProbeRound, quorum: boolean): void {
+    const ev = round.evidence;
+    this.rounds.inc();
+    this.quorumReached.set(quorum ? 1 : 0);
+    for (const w of ev.witnesses) {
+      this.witnessReachable.set({ witness: w.witness }, w.self === "ok" ? 1 : 0);
+      this.checks.inc({ witness: w.witness, result: w.self === "ok" ? "self_ok" : "self_fail" });
+      for (const [peer, v] of Object.entries(w.peers)) {
+        this.checks.inc({ witness: w.witness, result: v.vote });
+        this.peerReachable.set({ peer, path: `witness:${w.witness}` }, v.vote === "up" ? 1 : 0);
+      }
+    }
+    for (const [peer, d] of Object.entries(ev.direct))
+      this.peerReachable.set({ peer, path: "direct" }, d.reachable ? 1 : 0);
+    for (const o of round.observations) this.latency.observe({ path: o.path }, o.outcome.latencyMs / 1000);
   }
 }

@@ -31,7 +31,13 @@ export const commands: readonly VerbEntry[] = [
     "verify each lease witness accepts the key and allows lease updates, changing nothing",
     () => import("./verbs/lease-check.ts").then((m) => m.leaseCheck),
   ),
+  verb(["probe"], "run one probe round: self-quorum, each peer's verdict, every witness's answers", () =>
+    import("./verbs/probe.ts").then((m) => m.probe),
+  ),
   verb(["config", "validate"], "check a configuration file and print the effective values", () =>
     import("./verbs/config-validate.ts").then((m) => m.configValidate),
+  ),
+  verb(["simulate"], "run partition simulations in virtual time against the real state machines", () =>
+    import("./verbs/simulate.ts").then((m) => m.simulate),
   ),
 ];

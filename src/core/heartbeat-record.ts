@@ -1,9 +1,13 @@
-// The signed heartbeat TXT records of DESIGN §2 (pure: no I/O, no clock).
+// The signed heartbeat TXT records of DESIGN §2 (pure: no I/O, no clock). docs/heartbeats.md
+// describes them; the strings are:
 //
-//   <nonce>.<region>.hb.Z TXT "v=sg1 t=region r=<region> n=<nonce> inc=<incarnation>" "mac=<b64url>"
+//   <nonce>.<region>.hb.Z TXT
+//       "v=sg1 t=region r=<region> n=<nonce> inc=<incarnation> sv=<services digest> ns=<count>"
+//       "mac=<b64url>"
 //   <nonce>.<service>.<region>.hb.Z TXT
-//       "v=sg1 t=service r=<region> s=<service> n=<nonce> inc=<inc> role=<role> epoch=<n> gate=<open|closed>"
-//       "tok=<chunk>" ...        (the CNPG demotion token, split into ≤ 250-octet strings, in order)
+//       "v=sg1 t=service r=<region> s=<service> n=<nonce> inc=<inc> role=<role> epoch=<n> gate=<open|closed> [ho=<region>]"
+//       "lt=<addr>,<addr>,..." ...  (localtargets-<host>, whole addresses per string, ≤ 250 octets each)
+//       "tok=<chunk>" ...           (the CNPG demotion token, split into ≤ 250-octet strings, in order)
 //       "mac=<b64url>"
 //
 // The MAC is HMAC-SHA256 over "sg1\n<zone>\n" + every string before the mac string joined by "\n".
@@ -11,55 +15,67 @@
 // carries a valid MAC was made after the question was asked, by a holder of the key. Neither a
 // resolver's cache nor a replayed earlier answer can produce it. Freshness never comes from
 // comparing clocks across regions (they may disagree; DESIGN §2).
-import { createHmac, timingSafeEqual } from "node:crypto";
+//
+// Why the services digest (`sv`): a probe round asks only for region heartbeats, so its cost does
+// not grow with the number of services. The region heartbeat carries a digest over every
+// service's published state; a prober fetches the per-service records of a peer only when that
+// digest differs from the one it last fetched them under (docs/heartbeats.md, "Cost per round").
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { isIP } from "node:net";
+import type { PeerServiceReport, PublishedRole } from "./evidence.ts";
 
-export type HeartbeatRole =
-  | "primary"
-  | "standby"
-  | "fenced"
-  | "promoting"
-  | "demoting"
-  | "frozen"
-  | "unknown";
-
-export interface RegionHeartbeat {
-  readonly kind: "region";
-  readonly region: string;
-  readonly nonce: string;
-  /** Random id of this process's lifetime: a change tells peers the region restarted. */
-  readonly incarnation: string;
-}
-
-export interface ServiceHeartbeat {
-  readonly kind: "service";
-  readonly region: string;
+/** One service's published state, as the responder serves it (no nonce, no incarnation). */
+export interface ServiceState {
   readonly service: string;
-  readonly nonce: string;
-  readonly incarnation: string;
-  readonly role: HeartbeatRole;
+  readonly role: PublishedRole;
   readonly epoch: number;
   readonly gateOpen: boolean;
   /** CNPG `status.demotionToken`, carried to the promoting region (DESIGN §7). */
   readonly demotionToken?: string | undefined;
+  /** The region a demoting primary hands over to (planned switchover). */
+  readonly handoverTo?: string | undefined;
+  /** `localtargets-<host>`: own targets, non-empty only while the gate is open. */
+  readonly localTargets: readonly string[];
 }
 
-export type Heartbeat = RegionHeartbeat | ServiceHeartbeat;
+export interface RegionHeartbeatRecord {
+  readonly kind: "region";
+  readonly region: string;
+  readonly nonce: string;
+  /** Random id of this process's lifetime: a change tells peers the region restarted. */
+  readonly incarnation: number;
+  /** `servicesDigest()` of every service this region publishes. */
+  readonly servicesDigest: string;
+  readonly serviceCount: number;
+}
+
+export interface ServiceHeartbeatRecord extends ServiceState {
+  readonly kind: "service";
+  readonly region: string;
+  readonly nonce: string;
+  readonly incarnation: number;
+}
+
+export type Heartbeat = RegionHeartbeatRecord | ServiceHeartbeatRecord;
 
 export type HeartbeatVerdict =
   | { readonly ok: true; readonly heartbeat: Heartbeat }
   | { readonly ok: false; readonly reason: string };
 
-const TOKEN_CHUNK = 250;
+const CHUNK = 250;
 const LABEL = /^[a-z0-9_-]{1,63}$/;
-const ROLES: readonly HeartbeatRole[] = [
+const DIGEST = /^[A-Za-z0-9_-]{22}$/;
+const ROLES: readonly PublishedRole[] = [
+  "initializing",
   "primary",
-  "standby",
   "fenced",
+  "standby",
   "promoting",
   "demoting",
   "frozen",
-  "unknown",
 ];
+/** Incarnations are random integers below 2^48 (exact in a double). */
+const MAX_INCARNATION = 2 ** 48;
 
 function mac(key: Buffer, zone: string, strings: readonly string[]): Buffer {
   return createHmac("sha256", key)
@@ -67,17 +83,57 @@ function mac(key: Buffer, zone: string, strings: readonly string[]): Buffer {
     .digest();
 }
 
+/** The canonical text of one service's state: what the digest covers, field for field. */
+function stateLine(s: ServiceState): string {
+  return [
+    s.service,
+    s.role,
+    s.epoch,
+    s.gateOpen ? "open" : "closed",
+    s.handoverTo ?? "",
+    s.localTargets.join(","),
+    s.demotionToken ?? "",
+  ].join(" ");
+}
+
+/**
+ * Digest of every service's published state, order-independent: 128 bits of SHA-256, base64url.
+ * Two regions' views of a peer agree on it iff they agree on every field of every service.
+ */
+export function servicesDigest(states: readonly ServiceState[]): string {
+  const lines = states.map(stateLine).sort();
+  return createHash("sha256").update(lines.join("\n")).digest().subarray(0, 16).toString("base64url");
+}
+
+/** Whole items packed into strings of at most CHUNK octets after the prefix. */
+function packList(prefix: string, items: readonly string[]): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (const it of items) {
+    if (cur && cur.length + 1 + it.length > CHUNK) {
+      out.push(prefix + cur);
+      cur = "";
+    }
+    cur = cur ? `${cur},${it}` : it;
+  }
+  if (cur) out.push(prefix + cur);
+  return out;
+}
+
 /** The TXT strings of a heartbeat, signed with `key`. */
 export function signHeartbeat(hb: Heartbeat, key: Buffer, zone: string): string[] {
   const strings: string[] = [];
   if (hb.kind === "region") {
-    strings.push(`v=sg1 t=region r=${hb.region} n=${hb.nonce} inc=${hb.incarnation}`);
+    strings.push(
+      `v=sg1 t=region r=${hb.region} n=${hb.nonce} inc=${hb.incarnation} sv=${hb.servicesDigest} ns=${hb.serviceCount}`,
+    );
   } else {
     strings.push(
-      `v=sg1 t=service r=${hb.region} s=${hb.service} n=${hb.nonce} inc=${hb.incarnation} role=${hb.role} epoch=${hb.epoch} gate=${hb.gateOpen ? "open" : "closed"}`,
+      `v=sg1 t=service r=${hb.region} s=${hb.service} n=${hb.nonce} inc=${hb.incarnation} role=${hb.role} epoch=${hb.epoch} gate=${hb.gateOpen ? "open" : "closed"}${hb.handoverTo ? ` ho=${hb.handoverTo}` : ""}`,
     );
+    strings.push(...packList("lt=", hb.localTargets));
     const tok = hb.demotionToken ?? "";
-    for (let i = 0; i < tok.length; i += TOKEN_CHUNK) strings.push(`tok=${tok.slice(i, i + TOKEN_CHUNK)}`);
+    for (let i = 0; i < tok.length; i += CHUNK) strings.push(`tok=${tok.slice(i, i + CHUNK)}`);
   }
   strings.push(`mac=${mac(key, zone, strings).toString("base64url")}`);
   return strings;
@@ -93,8 +149,10 @@ function fields(s: string): Map<string, string> | undefined {
   return m;
 }
 
+const fail = (reason: string): HeartbeatVerdict => ({ ok: false, reason });
+
 /**
- * Verify TXT strings against the key and the nonce the asker sent. Anything that is not exactly a
+ * Verify TXT strings against the keys and the nonce the asker sent. Anything that is not exactly a
  * well-formed, correctly signed heartbeat echoing `expectNonce` is rejected with a reason.
  */
 export function verifyHeartbeat(
@@ -103,42 +161,65 @@ export function verifyHeartbeat(
   zone: string,
   expectNonce: string,
 ): HeartbeatVerdict {
-  if (strings.length < 2) return { ok: false, reason: "not a heartbeat (too few strings)" };
+  if (strings.length < 2) return fail("not a heartbeat (too few strings)");
   const last = strings[strings.length - 1]!;
-  if (!last.startsWith("mac=")) return { ok: false, reason: "unsigned (no mac string)" };
+  if (!last.startsWith("mac=")) return fail("unsigned (no mac string)");
   const got = Buffer.from(last.slice(4), "base64url");
   const body = strings.slice(0, -1);
   const signed = keys.some((k) => {
     const want = mac(k, zone, body);
     return got.length === want.length && timingSafeEqual(got, want);
   });
-  if (!signed) return { ok: false, reason: "bad signature" };
+  if (!signed) return fail("bad signature");
   const f = fields(body[0]!);
-  if (f?.get("v") !== "sg1" || !f) return { ok: false, reason: "not a v=sg1 heartbeat" };
+  if (f?.get("v") !== "sg1" || !f) return fail("not a v=sg1 heartbeat");
   const nonce = f.get("n") ?? "";
-  if (nonce !== expectNonce.toLowerCase())
-    return { ok: false, reason: "stale nonce (replayed or cached answer)" };
+  // Compared case-insensitively: resolvers may randomise the case of the question (0x20).
+  if (nonce !== expectNonce.toLowerCase()) return fail("stale nonce (replayed or cached answer)");
   const region = f.get("r") ?? "";
-  const incarnation = f.get("inc") ?? "";
-  if (!LABEL.test(region) || !LABEL.test(incarnation))
-    return { ok: false, reason: "malformed region or incarnation" };
+  const incText = f.get("inc") ?? "";
+  if (!LABEL.test(region) || !/^\d{1,15}$/.test(incText) || Number(incText) >= MAX_INCARNATION)
+    return fail("malformed region or incarnation");
+  const incarnation = Number(incText);
   const t = f.get("t");
   if (t === "region") {
-    if (body.length !== 1 || f.size !== 5) return { ok: false, reason: "malformed region heartbeat" };
-    return { ok: true, heartbeat: { kind: "region", region, nonce, incarnation } };
+    const sv = f.get("sv") ?? "";
+    const ns = f.get("ns") ?? "";
+    if (body.length !== 1 || f.size !== 7 || !DIGEST.test(sv) || !/^\d{1,9}$/.test(ns))
+      return fail("malformed region heartbeat");
+    return {
+      ok: true,
+      heartbeat: { kind: "region", region, nonce, incarnation, servicesDigest: sv, serviceCount: Number(ns) },
+    };
   }
-  if (t !== "service") return { ok: false, reason: `unknown heartbeat type ${JSON.stringify(t)}` };
+  if (t !== "service") return fail(`unknown heartbeat type ${JSON.stringify(t)}`);
   const service = f.get("s") ?? "";
-  const role = f.get("role") as HeartbeatRole;
+  const role = f.get("role") as PublishedRole;
   const epochText = f.get("epoch") ?? "";
   const gate = f.get("gate");
-  if (!LABEL.test(service) || !ROLES.includes(role) || !/^\d{1,15}$/.test(epochText) || f.size !== 9)
-    return { ok: false, reason: "malformed service heartbeat" };
-  if (gate !== "open" && gate !== "closed") return { ok: false, reason: "malformed gate" };
+  const ho = f.get("ho");
+  if (
+    !LABEL.test(service) ||
+    !ROLES.includes(role) ||
+    !/^\d{1,15}$/.test(epochText) ||
+    f.size !== (ho === undefined ? 9 : 10) ||
+    (ho !== undefined && !LABEL.test(ho))
+  )
+    return fail("malformed service heartbeat");
+  if (gate !== "open" && gate !== "closed") return fail("malformed gate");
+  const localTargets: string[] = [];
   let token = "";
+  let seenTok = false;
   for (const s of body.slice(1)) {
-    if (!s.startsWith("tok=")) return { ok: false, reason: "unexpected string in service heartbeat" };
-    token += s.slice(4);
+    if (s.startsWith("lt=") && !seenTok) {
+      for (const a of s.slice(3).split(",")) {
+        if (isIP(a) === 0) return fail("malformed local target");
+        localTargets.push(a);
+      }
+    } else if (s.startsWith("tok=")) {
+      seenTok = true;
+      token += s.slice(4);
+    } else return fail("unexpected string in service heartbeat");
   }
   return {
     ok: true,
@@ -151,8 +232,22 @@ export function verifyHeartbeat(
       role,
       epoch: Number(epochText),
       gateOpen: gate === "open",
+      localTargets,
       ...(token ? { demotionToken: token } : {}),
+      ...(ho ? { handoverTo: ho } : {}),
     },
+  };
+}
+
+/** The evidence view of a verified per-service heartbeat. */
+export function toPeerServiceReport(s: ServiceState): PeerServiceReport {
+  return {
+    role: s.role,
+    epoch: s.epoch,
+    gate: s.gateOpen ? "open" : "closed",
+    localTargets: s.localTargets,
+    ...(s.demotionToken ? { demotionToken: s.demotionToken } : {}),
+    ...(s.handoverTo ? { handoverTo: s.handoverTo } : {}),
   };
 }
 

@@ -44,7 +44,7 @@ export class DnsService implements QueryHandler {
     // Server cookies (RFC 7873) use a per-process secret: after a restart clients just get new ones.
     this.responder = new Responder(
       zone,
-      { incarnation: randomBytes(6).toString("hex"), key: heartbeatKey },
+      { incarnation: randomBytes(6).readUIntBE(0, 6), key: heartbeatKey },
       metrics,
       randomBytes(16),
       now,

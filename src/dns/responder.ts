@@ -1,7 +1,12 @@
 // The authoritative responder's logic: bytes in, bytes out (or nothing). No sockets here (STYLE 5):
 // server.ts feeds it from UDP and TCP. The compiled zone is swapped by reference, so a query is
 // always answered from one whole zone, old or new, never from a half-built one.
-import { type Heartbeat, isNonceLabel, signHeartbeat } from "../core/heartbeat-record.ts";
+import {
+  type Heartbeat,
+  type ServiceState,
+  servicesDigest,
+  signHeartbeat,
+} from "../core/heartbeat-record.ts";
 import {
   CLASS,
   CLASSIC_UDP_SIZE,
@@ -19,9 +24,22 @@ import type { PublishedService } from "./zone-model.ts";
 
 export type Transport = "udp" | "tcp";
 
+/** What the per-service heartbeat of `s` carries (and the region heartbeat's digest covers). */
+export function serviceState(s: PublishedService): ServiceState {
+  return {
+    service: s.name,
+    role: s.role,
+    epoch: s.epoch,
+    gateOpen: s.gateOpen,
+    demotionToken: s.demotionToken,
+    handoverTo: s.handoverTo,
+    localTargets: s.localTargets ?? [],
+  };
+}
+
 export interface HeartbeatSource {
-  /** Random id of this process's lifetime. */
-  readonly incarnation: string;
+  /** Random id of this process's lifetime (an integer below 2^48). */
+  readonly incarnation: number;
   /** The shared secret (newest key signs). Never logged. */
   key: Buffer;
 }
@@ -41,6 +59,8 @@ export class Responder {
   private cookie: Buffer | undefined;
   /** The current query returned a valid server cookie: its source address is proven. */
   validCookie = false;
+  /** Digest of the zone's published services, carried by every region heartbeat (docs/heartbeats.md). */
+  private svcDigest: string;
   /** Clears AA for QCLASS * answers; set per query. */
   private aaMask = 0xffff;
 
@@ -53,6 +73,7 @@ export class Responder {
     private readonly now: () => number = () => 0,
   ) {
     this.zone = zone;
+    this.svcDigest = servicesDigest(zone.services.map(serviceState));
   }
 
   private optLen(q: ParsedQuery): number {
@@ -61,6 +82,7 @@ export class Responder {
 
   /** Atomically replace the zone: the next query sees the new one, in-flight ones finished on the old. */
   swap(zone: CompiledZone): void {
+    this.svcDigest = servicesDigest(zone.services.map(serviceState));
     this.zone = zone;
   }
 
@@ -180,18 +202,15 @@ export class Responder {
       return this.fromTemplate(query, q, z.hbNodata, transport);
     if (!/^[a-z0-9_-]{1,63}$/.test(nonce)) return this.fromTemplate(query, q, z.hbNodata, transport);
     const hb: Heartbeat = hbSvc
-      ? {
-          kind: "service",
+      ? { kind: "service", region: z.region, nonce, incarnation: this.hb.incarnation, ...serviceState(hbSvc) }
+      : {
+          kind: "region",
           region: z.region,
-          service: hbSvc.name,
           nonce,
           incarnation: this.hb.incarnation,
-          role: hbSvc.role,
-          epoch: hbSvc.epoch,
-          gateOpen: hbSvc.gateOpen,
-          demotionToken: hbSvc.demotionToken,
-        }
-      : { kind: "region", region: z.region, nonce, incarnation: this.hb.incarnation };
+          servicesDigest: this.svcDigest,
+          serviceCount: z.services.length,
+        };
     const strings = signHeartbeat(hb, this.hb.key, z.zone).map((s) => Buffer.from(s, "utf8"));
     let rdlen = 0;
     for (const s of strings) rdlen += 1 + s.length;

@@ -3,7 +3,7 @@
 // the conformance tests render the same model as master files for NSD (zone-file.ts).
 
 import type { Config } from "../config/schema.ts";
-import type { HeartbeatRole } from "../core/heartbeat-record.ts";
+import type { ServiceState } from "../core/heartbeat-record.ts";
 import type { RR } from "./wire-writer.ts";
 
 /** What a host answers right now, as decided by the state machines (or by the config, standalone). */
@@ -15,13 +15,13 @@ export interface PublishedHost {
   readonly localTargets: readonly string[];
 }
 
-/** What the per-service heartbeat `<nonce>.<service>.<region>.hb.Z` reports. */
-export interface PublishedService {
+/**
+ * What the per-service heartbeat `<nonce>.<service>.<region>.hb.Z` reports: the heartbeat's
+ * `ServiceState` under the host's name; no `localTargets` means none.
+ */
+export interface PublishedService extends Omit<ServiceState, "service" | "localTargets"> {
   readonly name: string;
-  readonly role: HeartbeatRole;
-  readonly epoch: number;
-  readonly gateOpen: boolean;
-  readonly demotionToken?: string | undefined;
+  readonly localTargets?: readonly string[] | undefined;
 }
 
 export interface ZoneView {
@@ -66,6 +66,7 @@ export function standaloneView(c: Config): ZoneView {
         role: primary === c.region ? "primary" : "standby",
         epoch: 0,
         gateOpen: primary === c.region,
+        localTargets: primary === c.region ? own : [],
       });
     } else {
       const answer = c.regions.flatMap((r) => h.targets[r.name] ?? []);

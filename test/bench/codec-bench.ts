@@ -22,7 +22,7 @@ const ADDRS = ["10.0.1.1", "10.0.1.2", "10.0.2.1"];
 
 const config = parseConfigText(CONFIG, "bench");
 const responder = new Responder(compileZone(buildZoneModel(config, standaloneView(config), 1)), {
-  incarnation: "b",
+  incarnation: 5,
   key: Buffer.alloc(32),
 });
 

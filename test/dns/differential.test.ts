@@ -22,7 +22,7 @@ beforeAll(async () => {
   const config = parseConfigText(CONFIG, "differential.yaml");
   model = buildZoneModel(config, standaloneView(config), 2026112101);
   nsd = await startNsd(model, "127.0.0.1", await freePort("127.0.0.1"));
-  const responder = new Responder(compileZone(model), { incarnation: "test", key: Buffer.alloc(32, 7) });
+  const responder = new Responder(compileZone(model), { incarnation: 3, key: Buffer.alloc(32, 7) });
   ours = await startDnsServer(responder, "127.0.0.1", await freePort("127.0.0.1"));
   corpus = buildCorpus(
     config.zone,

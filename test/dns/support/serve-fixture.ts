@@ -12,7 +12,7 @@ export const HB_KEY = Buffer.alloc(32, 7);
 export async function serveFixture(): Promise<{ server: RunningServer; responder: Responder }> {
   const config = parseConfigText(CONFIG, "fixture.yaml");
   const responder = new Responder(compileZone(buildZoneModel(config, standaloneView(config), 1)), {
-    incarnation: "fixture",
+    incarnation: 4,
     key: HB_KEY,
   });
   const server = await startDnsServer(responder, "127.0.0.1", await freePort("127.0.0.1"));

@@ -22,13 +22,15 @@ export async function spawnServe(
   configText: string,
   key = "fixture-heartbeat-key-0123456789abcdef",
   extra: string[] = [],
+  /** Listen here instead of a free port on 127.0.0.1 (e.g. 127.0.0.11:53 for the witness tier). */
+  at?: { readonly host: string; readonly port: number },
 ): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), "sg-serve-"));
   const configPath = join(dir, "splitguard.yaml");
   writeFileSync(configPath, configText);
   writeFileSync(join(dir, "hb.key"), `${key}\n`);
-  const host = "127.0.0.1";
-  const port = await freePort(host);
+  const host = at?.host ?? "127.0.0.1";
+  const port = at?.port ?? (await freePort(host));
   const proc = spawn(
     process.execPath,
     [BIN, "dns", "serve", "--config", configPath, "--listen", `${host}:${port}`, ...extra],

@@ -10,7 +10,7 @@ import { buildQuery } from "../../support/dns-client.ts";
 
 const config = parseConfigText(CONFIG, "fixture.yaml");
 const responder = new Responder(compileZone(buildZoneModel(config, standaloneView(config), 7)), {
-  incarnation: "unit",
+  incarnation: 1,
   key: Buffer.alloc(32, 1),
 });
 
@@ -50,7 +50,7 @@ describe("responder (pure)", () => {
 
   it("swaps zones atomically and moves the serial", () => {
     const r = new Responder(compileZone(buildZoneModel(config, standaloneView(config), 1)), {
-      incarnation: "u",
+      incarnation: 2,
       key: Buffer.alloc(32),
     });
     const soa = () => {

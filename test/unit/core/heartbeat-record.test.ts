@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import {
+  type ServiceState,
+  servicesDigest,
+  signHeartbeat,
+  verifyHeartbeat,
+} from "../../../src/core/heartbeat-record.ts";
+
+const Z = "gslb.example.com";
+const K = Buffer.alloc(32, 1);
+const OTHER = Buffer.alloc(32, 2);
+const state: ServiceState = {
+  service: "db",
+  role: "demoting",
+  epoch: 7,
+  gateOpen: false,
+  handoverTo: "b",
+  demotionToken: "x".repeat(700),
+  localTargets: Array.from({ length: 40 }, (_, i) => `2001:db8::${i + 1}`),
+};
+
+describe("heartbeat records", () => {
+  it("round-trips a region heartbeat with the services digest", () => {
+    const hb = {
+      kind: "region",
+      region: "a",
+      nonce: "n1",
+      incarnation: 2 ** 47 + 3,
+      servicesDigest: servicesDigest([state]),
+      serviceCount: 1,
+    } as const;
+    const v = verifyHeartbeat(signHeartbeat(hb, K, Z), [OTHER, K], Z, "N1");
+    expect(v).toEqual({ ok: true, heartbeat: hb });
+  });
+
+  it("splits token and local targets over strings of at most 255 octets and round-trips them", () => {
+    const strings = signHeartbeat(
+      { kind: "service", region: "a", nonce: "n", incarnation: 1, ...state },
+      K,
+      Z,
+    );
+    expect(strings.every((s) => Buffer.byteLength(s) <= 255)).toBe(true);
+    expect(strings.filter((s) => s.startsWith("tok=")).length).toBe(3);
+    expect(strings.filter((s) => s.startsWith("lt=")).length).toBeGreaterThan(1);
+    const v = verifyHeartbeat(strings, [K], Z, "n");
+    expect(v.ok && v.heartbeat).toEqual({
+      kind: "service",
+      region: "a",
+      nonce: "n",
+      incarnation: 1,
+      ...state,
+    });
+  });
+
+  it("rejects another key, a stale nonce, a tampered string and an unsigned record, with the reason", () => {
+    const hb = {
+      kind: "region",
+      region: "a",
+      nonce: "n1",
+      incarnation: 1,
+      servicesDigest: servicesDigest([]),
+      serviceCount: 0,
+    } as const;
+    const s = signHeartbeat(hb, K, Z);
+    expect(verifyHeartbeat(signHeartbeat(hb, OTHER, Z), [K], Z, "n1")).toEqual({
+      ok: false,
+      reason: "bad signature",
+    });
+    expect(verifyHeartbeat(s, [K], Z, "n2")).toEqual({
+      ok: false,
+      reason: "stale nonce (replayed or cached answer)",
+    });
+    expect(verifyHeartbeat([s[0]!.replace("inc=1", "inc=2"), s[1]!], [K], Z, "n1").ok).toBe(false);
+    expect(verifyHeartbeat([s[0]!, "x"], [K], Z, "n1")).toEqual({
+      ok: false,
+      reason: "unsigned (no mac string)",
+    });
+    // Signed for another zone: the zone is part of the MAC input.
+    expect(verifyHeartbeat(s, [K], "other.example", "n1").ok).toBe(false);
+  });
+
+  it("digest is order-independent and covers every field", () => {
+    const b: ServiceState = { service: "web", role: "standby", epoch: 1, gateOpen: false, localTargets: [] };
+    expect(servicesDigest([state, b])).toBe(servicesDigest([b, state]));
+    for (const changed of [
+      { ...b, epoch: 2 },
+      { ...b, role: "primary" as const },
+      { ...b, gateOpen: true },
+      { ...b, localTargets: ["192.0.2.1"] },
+      { ...b, demotionToken: "t" },
+      { ...b, handoverTo: "c" },
+    ])
+      expect(servicesDigest([state, changed])).not.toBe(servicesDigest([state, b]));
+  });
+});
