@@ -164,7 +164,11 @@ export function verifyHeartbeat(
   if (strings.length < 2) return fail("not a heartbeat (too few strings)");
   const last = strings[strings.length - 1]!;
   if (!last.startsWith("mac=")) return fail("unsigned (no mac string)");
-  const got = Buffer.from(last.slice(4), "base64url");
+  const text = last.slice(4);
+  const got = Buffer.from(text, "base64url");
+  // Canonical base64url only: Node's decoder also takes '+', '/', padding and stray trailing bits,
+  // which would let several spellings of one MAC verify (found by the fuzz test).
+  if (got.toString("base64url") !== text) return fail("malformed mac");
   const body = strings.slice(0, -1);
   const signed = keys.some((k) => {
     const want = mac(k, zone, body);
