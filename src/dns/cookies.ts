@@ -10,7 +10,7 @@
 // verification (a cookie from another replica is just replaced), so HMAC-SHA256 is used.
 // Cookies are never enforced (no BADCOOKIE): an invalid one is answered normally with a fresh one.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { isIPv4 } from "node:net";
+import { clientAddressBytes } from "./ip-address.ts";
 
 export const COOKIE_OPTION = 10;
 export const CLIENT_COOKIE_LEN = 8;
@@ -20,18 +20,11 @@ const MAX_AGE_S = 3600;
 const MAX_FUTURE_S = 300;
 const RENEW_AFTER_S = 1800;
 
-function addressBytes(address: string): Buffer {
-  if (isIPv4(address)) return Buffer.from(address.split(".").map(Number));
-  const mapped = /::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return Buffer.from(mapped[1]!.split(".").map(Number));
-  return Buffer.from(address.toLowerCase(), "latin1");
-}
-
 function hash(secret: Buffer, client: Buffer, head: Buffer, address: string): Buffer {
   return createHmac("sha256", secret)
     .update(client)
     .update(head)
-    .update(addressBytes(address))
+    .update(clientAddressBytes(address))
     .digest()
     .subarray(0, 8);
 }

@@ -5,9 +5,13 @@
 // records), so a real client behind that prefix still gets through by retrying over TCP, which
 // cannot be spoofed. TCP is never limited.
 //
-// Memory is bounded: a fixed-size table of token buckets indexed by a hash of (prefix, kind).
-// A new key that lands on an occupied slot takes it over (its fingerprint differs); an attacker
-// can at worst reset someone's bucket to full, never grow the table. Pure: time is passed in.
+// Memory is bounded: a fixed-size table of token buckets indexed by a seeded hash of (prefix,
+// kind). Two prefixes that share a slot share its tokens (a new key inherits them, never a fresh
+// burst), so colliding prefixes cannot refill each other; the seed is random per process, so
+// nobody can pick colliding prefixes in advance. Pure: time is passed in.
+
+import { randomBytes } from "node:crypto";
+import { clientAddressBytes } from "./ip-address.ts";
 
 export type AnswerKind = "answer" | "nxdomain" | "error";
 
@@ -27,58 +31,12 @@ export type RateDecision = "send" | "slip" | "drop";
 
 const KIND_INDEX: Record<AnswerKind, number> = { answer: 0, nxdomain: 1, error: 2 };
 
-/** Parse an IPv4 or IPv6 text address into bytes, masked to `prefix` bits, hashed with FNV-1a. */
-function prefixHash(address: string, v4Prefix: number, v6Prefix: number, kind: number): number {
-  let h = 0x811c9dc5 ^ kind;
-  const mix = (byte: number) => {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193);
-  };
-  if (address.includes(":")) {
-    // IPv6 (possibly IPv4-mapped): expand and keep the first v6Prefix bits.
-    const bytes = ipv6Bytes(address);
-    mask(bytes, v6Prefix).forEach(mix);
-    mix(6);
-  } else {
-    const parts = address.split(".").map(Number);
-    mask(Uint8Array.from(parts), v4Prefix).forEach(mix);
-    mix(4);
-  }
-  return h >>> 0;
-}
-
 function mask(bytes: Uint8Array, bits: number): Uint8Array {
   const out = new Uint8Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) {
     const keep = Math.max(0, Math.min(8, bits - i * 8));
     out[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
   }
-  return out;
-}
-
-function ipv6Bytes(address: string): Uint8Array {
-  let a = address.toLowerCase();
-  const pct = a.indexOf("%");
-  if (pct >= 0) a = a.slice(0, pct);
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
-  if (v4) {
-    const [b0, b1, b2, b3] = v4.slice(1).map(Number) as [number, number, number, number];
-    a = `${a.slice(0, v4.index)}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
-  }
-  const halves = a.split("::");
-  const head = halves[0] ? halves[0].split(":") : [];
-  const tail = halves.length > 1 && halves[1] ? halves[1].split(":") : [];
-  const groups = [
-    ...head,
-    ...new Array<string>(Math.max(0, 8 - head.length - tail.length)).fill("0"),
-    ...tail,
-  ];
-  const out = new Uint8Array(16);
-  groups.slice(0, 8).forEach((g, i) => {
-    const v = Number.parseInt(g, 16) || 0;
-    out[i * 2] = v >> 8;
-    out[i * 2 + 1] = v & 0xff;
-  });
   return out;
 }
 
@@ -90,7 +48,14 @@ export class ResponseRateLimiter {
   private readonly limited: Uint32Array;
   private readonly rates: readonly number[];
 
-  constructor(private readonly cfg: RateLimitConfig) {
+  /** Random per process: nobody can compute offline which prefixes share a bucket. */
+  private readonly seed: number;
+
+  constructor(
+    private readonly cfg: RateLimitConfig,
+    seed: number = randomBytes(4).readUInt32BE(0),
+  ) {
+    this.seed = seed >>> 0;
     let size = 16;
     while (size < cfg.tableSize) size *= 2;
     this.mask = size - 1;
@@ -101,22 +66,49 @@ export class ResponseRateLimiter {
     this.rates = [cfg.responsesPerSecond, cfg.nxdomainsPerSecond, cfg.errorsPerSecond];
   }
 
+  /** Seeded FNV-1a over the masked client prefix and the answer kind. */
+  private prefixHash(address: string, kind: number): number {
+    const bytes = clientAddressBytes(address);
+    const bits = bytes.length === 4 ? this.cfg.ipv4PrefixLength : this.cfg.ipv6PrefixLength;
+    let h = (0x811c9dc5 ^ this.seed) >>> 0;
+    const mix = (byte: number) => {
+      h ^= byte;
+      h = Math.imul(h, 0x01000193);
+    };
+    for (const b of mask(bytes, bits)) mix(b);
+    mix(bytes.length);
+    mix(kind);
+    // Final avalanche (murmur3 fmix32), so the seed reaches every bit of the slot index.
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
+  }
+
   /** Decide for one UDP answer of `kind` to `address` at `nowMs`. */
   decide(address: string, kind: AnswerKind, nowMs: number): RateDecision {
     const k = KIND_INDEX[kind];
     const rate = this.rates[k]!;
     if (rate <= 0) return "send";
-    const h = prefixHash(address, this.cfg.ipv4PrefixLength, this.cfg.ipv6PrefixLength, k);
+    const h = this.prefixHash(address, k);
     const fp = (h | 1) >>> 0; // 0 marks an empty slot
     const i = (h ^ (h >>> 16)) & this.mask;
-    if (this.fingerprint[i] !== fp) {
+    // The bucket holds one second's worth, and at least one answer (rates below 1/s still send).
+    const cap = Math.max(rate, 1);
+    if (this.fingerprint[i] === 0) {
       this.fingerprint[i] = fp;
-      this.tokens[i] = rate; // a one-second burst
+      this.tokens[i] = cap; // a new prefix starts with a one-second burst
       this.stamp[i] = nowMs;
       this.limited[i] = 0;
     } else {
+      // A prefix that lands on a slot held by another inherits that slot's tokens, never a fresh
+      // burst: otherwise alternating two colliding prefixes would refill the slot on every query
+      // and never be limited (found in review).
+      if (this.fingerprint[i] !== fp) this.fingerprint[i] = fp;
       const elapsed = Math.max(0, nowMs - this.stamp[i]!) / 1000;
-      this.tokens[i] = Math.min(rate, this.tokens[i]! + elapsed * rate);
+      this.tokens[i] = Math.min(cap, this.tokens[i]! + elapsed * rate);
       this.stamp[i] = nowMs;
     }
     if (this.tokens[i]! >= 1) {

@@ -1,6 +1,8 @@
 // Encoding DNS messages at zone-compile time (never on the query path). Names are compressed
 // (RFC 1035 §4.1.4) against every name already written in the same message.
-import { isIPv4 } from "node:net";
+import { ipBytes } from "./ip-address.ts";
+
+export { ipBytes } from "./ip-address.ts";
 
 /** A resource record to encode. `owner` and name-valued rdata fields are absolute, lower-case, no trailing dot. */
 export type Rdata =
@@ -185,29 +187,4 @@ export class WireWriter {
   view(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
-
-  patchU16(at: number, v: number): void {
-    this.buf.writeUInt16BE(v, at);
-  }
-}
-
-export function ipBytes(address: string): Buffer {
-  if (isIPv4(address)) return Buffer.from(address.split(".").map(Number));
-  // IPv6 (validated by the config schema): rewrite a trailing dotted quad as two groups, then expand "::".
-  let a = address.toLowerCase();
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
-  if (v4) {
-    const [b0, b1, b2, b3] = v4.slice(1).map(Number) as [number, number, number, number];
-    a = `${a.slice(0, v4.index)}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
-  }
-  const parts = a.split("::");
-  const head = parts[0] ? parts[0].split(":") : [];
-  const tail = parts.length > 1 && parts[1] ? parts[1].split(":") : [];
-  const zeros = parts.length > 1 ? 8 - head.length - tail.length : 0;
-  const groups = [...head, ...new Array<string>(zeros).fill("0"), ...tail];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => {
-    out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
-  });
-  return out;
 }

@@ -84,4 +84,41 @@ describe("response rate limiting", () => {
     expect(t.readUInt16BE(10)).toBe(0);
     expect(t.length).toBe(12 + 22 + 4);
   });
+
+  it("regression (review): two prefixes sharing a slot cannot refill it by taking turns", () => {
+    // A 16-bucket table: among 17 prefixes two must share a slot. Find a pair, then alternate.
+    const small = { ...cfg, tableSize: 16, slip: 0 };
+    const probe = new ResponseRateLimiter(small, 42);
+    const slotOf = (a: string) => {
+      const r = new ResponseRateLimiter(small, 42);
+      burst(r, a, 5, 0);
+      // A prefix shares `a`'s slot iff it finds the slot already drained.
+      return (b: string) => r.decide(b, "answer", 0) !== "send";
+    };
+    let pair: [string, string] | undefined;
+    for (let i = 0; i < 40 && !pair; i++) {
+      const shares = slotOf(`198.51.${i}.1`);
+      for (let j = i + 1; j < 40 && !pair; j++)
+        if (shares(`203.0.${j}.1`)) pair = [`198.51.${i}.1`, `203.0.${j}.1`];
+    }
+    expect(pair).toBeDefined();
+    let sent = 0;
+    for (let n = 0; n < 1000; n++) if (probe.decide(pair![n % 2]!, "answer", 0) === "send") sent++;
+    expect(sent).toBeLessThanOrEqual(5);
+  });
+
+  it("regression (review): an IPv4 client seen on a dual-stack socket (::ffff:a.b.c.d) is counted by its /24", () => {
+    const rrl = new ResponseRateLimiter(cfg);
+    expect(burst(rrl, "::ffff:198.51.100.7", 5, 0).send).toBe(5);
+    expect(burst(rrl, "198.51.100.9", 5, 0).send).toBe(0); // same /24, however it is spelled
+    expect(burst(rrl, "::ffff:203.0.113.9", 5, 0).send).toBe(5); // another /24 is not affected
+  });
+
+  it("regression (review): a rate below one per second still sends", () => {
+    const rrl = new ResponseRateLimiter({ ...cfg, responsesPerSecond: 0.5 });
+    let sent = 0;
+    for (let t = 0; t < 20_000; t += 100) if (rrl.decide("192.0.2.1", "answer", t) === "send") sent++;
+    expect(sent).toBeGreaterThanOrEqual(10);
+    expect(sent).toBeLessThanOrEqual(11);
+  });
 });
