@@ -165,23 +165,26 @@ function serveTcp(sock: Socket, handler: QueryHandler, limits: ServerLimits, con
   let answered = 0;
   let waiting = false;
   const pump = () => {
+    let completed = false;
     while (buf.length >= 2) {
       const len = buf.readUInt16BE(0);
       if (buf.length < 2 + len) break;
       const msg = buf.subarray(2, 2 + len);
       buf = buf.subarray(2 + len);
-      let resp: Buffer | undefined;
+      completed = true;
+      let frame: Buffer | undefined;
       try {
-        resp = handler.handle(msg, "tcp", sock.remoteAddress);
+        const resp = handler.handle(msg, "tcp", sock.remoteAddress);
+        // RFC 7766 §8: a TCP message is at most 65,535 octets; never frame a longer one.
+        if (resp && resp.length <= 0xffff) {
+          frame = Buffer.allocUnsafe(2 + resp.length);
+          frame.writeUInt16BE(resp.length, 0);
+          resp.copy(frame, 2);
+        }
       } catch {
-        resp = undefined;
+        frame = undefined;
       }
-      if (resp) {
-        const frame = Buffer.allocUnsafe(2 + resp.length);
-        frame.writeUInt16BE(resp.length, 0);
-        resp.copy(frame, 2);
-        sock.write(frame);
-      }
+      if (frame) sock.write(frame);
       answered += 1;
       if (answered >= limits.tcpMaxQueries) {
         sock.end();
@@ -203,11 +206,13 @@ function serveTcp(sock: Socket, handler: QueryHandler, limits: ServerLimits, con
       }
     }
     // A started message must be finished within the idle time, however slowly it trickles in.
-    if (buf.length > 0 && partial === undefined) partial = setTimeout(() => sock.destroy(), limits.tcpIdleMs);
-    else if (buf.length === 0 && partial !== undefined) {
+    // The clock restarts with every message completed: a client pipelining queries whose chunks
+    // never line up with message boundaries is making progress (found in review).
+    if (completed || buf.length === 0) {
       clearTimeout(partial);
       partial = undefined;
     }
+    if (buf.length > 0 && partial === undefined) partial = setTimeout(() => sock.destroy(), limits.tcpIdleMs);
     if (buf.length > 0) buf = Buffer.from(buf); // do not pin a large chunk behind a small remainder
   };
   sock.on("data", (chunk: Buffer) => {

@@ -116,3 +116,29 @@ describe("TCP bounds", () => {
     hog.destroy();
   });
 });
+
+describe("TCP bounds, regressions from review", () => {
+  it("keeps a pipelining client whose chunks never line up with messages (each write ends one and starts the next)", async () => {
+    const s = await open();
+    let answers = 0;
+    s.on("data", (d) => {
+      answers += d.length > 0 ? 1 : 0;
+    });
+    const f = frame(q(1));
+    // First write: a message's first half. Then every 150 ms: its second half + the next one's first half.
+    const half = Math.floor(f.length / 2);
+    s.write(f.subarray(0, half));
+    let closed = false;
+    s.on("close", () => {
+      closed = true;
+    });
+    for (let i = 0; i < 9; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      s.write(Buffer.concat([f.subarray(half), f.subarray(0, half)]));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toBe(false); // 1.45 s > idleTimeout 1 s, but a message completed every 150 ms
+    expect(answers).toBeGreaterThan(0);
+    s.destroy();
+  });
+});
