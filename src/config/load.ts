@@ -1,7 +1,7 @@
 // Reading a configuration file: YAML → validated Config, or a ConfigError that names every bad
 // field with its path, the line it is on, and the reason. Nothing is half-loaded: either the whole
 // file (and the key it points to) is valid, or the caller gets the complete list of problems.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { CORE_SCHEMA, load as loadYaml, YAMLException } from "js-yaml";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
@@ -105,8 +105,12 @@ export const MIN_KEY_BYTES = 16;
 export function readKeyFile(path: string, field: string, source: string): Buffer {
   let key: Buffer;
   try {
+    // Only a regular file: a FIFO or a device would block the read forever (found in review).
+    if (!statSync(path).isFile())
+      throw new ConfigError(source, [{ path: field, message: `key file ${path} is not a regular file` }]);
     key = readFileSync(path);
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? "error";
     throw new ConfigError(source, [{ path: field, message: `cannot read key file ${path} (${code})` }]);
   }

@@ -102,11 +102,16 @@ export class DnsService implements QueryHandler {
     }
     const run = async (): Promise<ReloadResult> => {
       let result: ReloadResult;
+      let applied = false;
       do {
         this.again = false;
         result = await this.reloadOnce();
+        if (result.kind === "applied") applied = true;
       } while (this.again);
       this.running = undefined;
+      // If any pass applied a new zone, callers must hear "applied", even if a later pass found
+      // nothing new (found in review).
+      if (applied && result.kind === "unchanged") return { kind: "applied", serial: result.serial };
       return result;
     };
     this.running = run();
@@ -122,6 +127,8 @@ export class DnsService implements QueryHandler {
         previousDigest: this.digest,
         serial: nextSerial(this.zone.serial, this.now()),
       });
+      // Settings outside the zone (rate limiting) may have changed even when the zone did not.
+      this.summaryValue = r.summary;
       if (r.kind === "unchanged") {
         this.metrics?.reloads.inc({ result: "unchanged" });
         return { kind: "unchanged", serial: this.zone.serial };

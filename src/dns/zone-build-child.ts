@@ -6,9 +6,15 @@
 // `npm run bench:dns`, see docs/performance.md.) The compiled zone is two buffers: cheap to send.
 import { createHash } from "node:crypto";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
-import type { BuildReply, BuildRequest } from "./zone-build.ts";
+import type { Config } from "../config/schema.ts";
+import type { BuildReply, BuildRequest, ZoneSummary } from "./zone-build.ts";
 import { compileZone } from "./zone-compiler.ts";
 import { buildZoneModel, modelContentKey, standaloneView } from "./zone-model.ts";
+
+/** What the server applies beside the zone; sent on every build, changed zone or not. */
+function summaryOf(c: Config): ZoneSummary {
+  return { zone: c.zone, region: c.region, hosts: c.hosts.length, rateLimit: c.rateLimit, tcp: c.tcp };
+}
 
 const req = JSON.parse(process.argv[2] ?? "{}") as BuildRequest;
 let reply: BuildReply;
@@ -20,7 +26,7 @@ try {
     .update(loaded.heartbeatKey)
     .digest("hex");
   if (digest === req.previousDigest) {
-    reply = { kind: "unchanged" };
+    reply = { kind: "unchanged", summary: summaryOf(loaded.config) };
   } else {
     const z = compileZone(buildZoneModel(loaded.config, view, req.serial));
     reply = {
@@ -31,13 +37,7 @@ try {
         slab: new Uint8Array(z.slab.buffer, z.slab.byteOffset, z.slab.length),
         zoneKey: Uint8Array.from(z.zoneKey),
       },
-      summary: {
-        zone: loaded.config.zone,
-        region: loaded.config.region,
-        hosts: loaded.config.hosts.length,
-        rateLimit: loaded.config.rateLimit,
-        tcp: loaded.config.tcp,
-      },
+      summary: summaryOf(loaded.config),
       heartbeatKey: Uint8Array.from(loaded.heartbeatKey),
     };
   }

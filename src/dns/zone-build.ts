@@ -34,7 +34,7 @@ type TransferredZone = Omit<CompiledZone, "slab" | "index" | "zoneKey"> & {
 };
 
 export type BuildReply =
-  | { readonly kind: "unchanged" }
+  | { readonly kind: "unchanged"; readonly summary: ZoneSummary }
   | {
       readonly kind: "built";
       readonly digest: string;
@@ -46,7 +46,7 @@ export type BuildReply =
   | { readonly kind: "failed"; readonly message: string };
 
 export type BuildResult =
-  | { readonly kind: "unchanged" }
+  | { readonly kind: "unchanged"; readonly summary: ZoneSummary }
   | {
       readonly kind: "built";
       readonly digest: string;
@@ -60,8 +60,11 @@ const childUrl = new URL(
   import.meta.url,
 );
 
+/** A build that takes longer than this is killed and rejected (a hung file read, say). */
+export const BUILD_TIMEOUT_MS = 120_000;
+
 /** Build in a fresh child process. Rejects with ConfigError for a bad file, Error otherwise. */
-export function buildZoneInChild(req: BuildRequest): Promise<BuildResult> {
+export function buildZoneInChild(req: BuildRequest, timeoutMs = BUILD_TIMEOUT_MS): Promise<BuildResult> {
   return new Promise((resolve, reject) => {
     // Running from TypeScript sources (tests, `npx splitguard` in a checkout): load them with tsx.
     const w = fork(childUrl, [JSON.stringify(req)], {
@@ -70,8 +73,19 @@ export function buildZoneInChild(req: BuildRequest): Promise<BuildResult> {
       execArgv: childUrl.pathname.endsWith(".ts") ? ["--import", "tsx"] : [],
     });
     let settled = false;
-    w.once("message", (r: BuildReply) => {
+    // A build that never finishes must not block every later reload (found in review).
+    const timer = setTimeout(() => {
+      if (settled) return;
       settled = true;
+      w.kill("SIGKILL");
+      reject(
+        new Error(`zone build did not finish within ${timeoutMs / 1000}s (is a file it reads hanging?)`),
+      );
+    }, timeoutMs);
+    w.once("message", (r: BuildReply) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
       switch (r.kind) {
         case "unchanged":
           resolve(r);
@@ -99,10 +113,17 @@ export function buildZoneInChild(req: BuildRequest): Promise<BuildResult> {
       }
     });
     w.once("error", (e) => {
-      if (!settled) reject(e);
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(e);
     });
-    w.once("exit", (code) => {
-      if (!settled) reject(new Error(`zone build process exited with code ${code}`));
+    // `close`, not `exit`: it comes after the IPC channel has delivered everything it carried.
+    w.once("close", (code) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new Error(`zone build process exited with code ${code}`));
     });
   });
 }

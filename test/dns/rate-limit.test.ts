@@ -131,4 +131,31 @@ describe("response rate limiting under a spoofed-source flood", () => {
     expect(withCookie).toBe(30);
     expect(without).toBeLessThan(10);
   });
+
+  it("regression (review): a reload that changes only the rate-limit settings takes effect", async () => {
+    const s = await start("{ enabled: true, responsesPerSecond: 5, slip: 0 }");
+    const burst = async () =>
+      (
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            udpExchange(
+              s.srv.host,
+              s.srv.port,
+              buildQuery({ id: i, name: "db.gslb.example.com", type: 1 }),
+              400,
+            ),
+          ),
+        )
+      ).filter(Boolean).length;
+    expect(await burst()).toBeLessThan(10);
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(s.srv.configPath, CONFIG); // the fixture: rateLimit { enabled: false }
+    s.srv.proc.kill("SIGHUP");
+    let answered = 0;
+    for (let i = 0; i < 40 && answered < 30; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      answered = await burst();
+    }
+    expect(answered).toBe(30);
+  });
 });

@@ -89,7 +89,7 @@ Example:
     // A reload may change the rate-limit settings too; apply them with the new zone.
     const reload = () =>
       void svc.reload().then((r) => {
-        if (r.kind === "applied") server.setRateLimiter(limiterFor(svc.summary.rateLimit));
+        if (r.kind !== "rejected") server.setRateLimiter(limiterFor(svc.summary.rateLimit));
       });
     const onHup = () => reload();
     process.on("SIGHUP", onHup);

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,5 +122,12 @@ describe("config", () => {
     writeFileSync(join(dir, "hb.key"), "0123456789abcdef0123456789abcdef\n");
     expect(loadConfigFile(join(dir, "c.yaml")).heartbeatKey.length).toBe(32);
     expect(() => loadConfigFile(join(dir, "missing.yaml"))).toThrow(/ENOENT/);
+  });
+
+  it("regression (review): refuses a key file that is not a regular file (a FIFO would hang the read)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sg-cfg-"));
+    writeFileSync(join(dir, "c.yaml"), GOOD);
+    execFileSync("mkfifo", [join(dir, "hb.key")]);
+    expect(() => loadConfigFile(join(dir, "c.yaml"))).toThrow(/is not a regular file/);
   });
 });
