@@ -10,7 +10,18 @@ export { type Endpoint, parseEndpoint } from "./endpoint.ts";
 /** A DNS label as used for regions and hosts: lower case, LDH, 1–63 octets (RFC 1035 §2.3.1). */
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-const label = (what: string) =>
+/*
+ * Length limits that keep every name and TXT string splitguard generates on the wire (found in
+ * review): `localtargets-<host>` must stay a 63-octet label, so hosts have at most 50 characters;
+ * the per-service heartbeat's first TXT string (region, service, a nonce of up to 32, handover
+ * region, role, epoch) must fit 255 octets, so regions have at most 24; and
+ * `<nonce>.<service>.<region>.hb.<zone>` must fit 255 octets, so the zone has at most 140.
+ */
+export const MAX_REGION_NAME = 24;
+export const MAX_HOST_NAME = 50;
+export const MAX_ZONE_NAME = 140;
+
+const label = (what: string, max = 63) =>
   z.string().regex(LABEL, `${what} must be a lower-case DNS label (a-z, 0-9, '-', at most 63 characters)`);
 
 const dnsName = z
@@ -33,14 +44,20 @@ const seconds = (what: string) => z.number({ error: `${what} must be a number of
 
 export const RegionSchema = z
   .object({
-    name: label("region name"),
+    name: label("region name").max(
+      MAX_REGION_NAME,
+      `a region name has at most ${MAX_REGION_NAME} characters`,
+    ),
     nameservers: z.array(ipAddress).min(1, "a region needs at least one nameserver address"),
   })
   .strict();
 
 export const HostSchema = z
   .object({
-    name: label("host name"),
+    name: label("host name").max(
+      MAX_HOST_NAME,
+      `a host name has at most ${MAX_HOST_NAME} characters (localtargets-<host> must be one DNS label)`,
+    ),
     strategy: z.enum(["roundRobin", "failover"]),
     primary: label("primary").optional(),
     targets: z.record(z.string(), z.array(ipAddress)),
@@ -157,7 +174,10 @@ export const TcpLimitsSchema = z
 
 export const ConfigSchema = z
   .object({
-    zone: dnsName,
+    zone: dnsName.refine(
+      (z) => z.length <= MAX_ZONE_NAME,
+      `the zone name has at most ${MAX_ZONE_NAME} characters (heartbeat names below it must fit 255 octets)`,
+    ),
     region: label("region"),
     ttl: z.number().int().min(0).max(86_400).default(30),
     negativeTtl: z.number().int().min(0).max(86_400).default(5),
@@ -207,6 +227,15 @@ export const ConfigSchema = z
             message: `"${r}" is not a configured region (${names.join(", ")})`,
           });
       }
+      // Every answer must fit one TCP message (65,535 octets; an AAAA record is 28): at most 2,000
+      // addresses in any one answer.
+      const total = Object.values(h.targets).reduce((n, ips) => n + ips.length, 0);
+      if (total > 2000)
+        ctx.addIssue({
+          code: "custom",
+          path: ["hosts", i, "targets"],
+          message: `${total} target addresses; at most 2,000 fit one DNS answer`,
+        });
       if (h.strategy === "failover") {
         if (h.primary === undefined)
           ctx.addIssue({

@@ -255,6 +255,10 @@ export function toPeerServiceReport(s: ServiceState): PeerServiceReport {
   };
 }
 
+/** Nonces are at most 32 characters, so every heartbeat TXT string fits 255 octets (schema limits). */
+export const MAX_NONCE = 32;
+const NONCE = /^[a-z0-9_-]{1,32}$/;
+
 export function isNonceLabel(label: string): boolean {
-  return LABEL.test(label);
+  return NONCE.test(label);
 }

@@ -28,7 +28,7 @@ export interface ParsedQuery {
 export type ParseOutcome =
   /** Not worth an answer: shorter than a header, or a response (QR=1) — answering could loop. */
   | { readonly kind: "drop" }
-  /** Header readable but the rest is malformed: FORMERR (RFC 1035 §4.1.1), question echoed when `qnameLen` > 0. */
+  /** Header readable but the rest is malformed: FORMERR (RFC 1035 §4.1.1); no question is echoed. */
   | { readonly kind: "formerr"; readonly opcode: number; readonly qnameLen: number }
   | { readonly kind: "ok"; readonly q: ParsedQuery };
 

@@ -3,6 +3,7 @@
 // always answered from one whole zone, old or new, never from a half-built one.
 import {
   type Heartbeat,
+  isNonceLabel,
   type ServiceState,
   servicesDigest,
   signHeartbeat,
@@ -200,7 +201,7 @@ export class Responder {
     const nonce = scratchName.toString("latin1", 1, 1 + nonceLen);
     if (q.qtype !== TYPE.TXT && q.qtype !== TYPE.ANY)
       return this.fromTemplate(query, q, z.hbNodata, transport);
-    if (!/^[a-z0-9_-]{1,63}$/.test(nonce)) return this.fromTemplate(query, q, z.hbNodata, transport);
+    if (!isNonceLabel(nonce)) return this.fromTemplate(query, q, z.hbNodata, transport);
     const hb: Heartbeat = hbSvc
       ? { kind: "service", region: z.region, nonce, incarnation: this.hb.incarnation, ...serviceState(hbSvc) }
       : {
@@ -214,6 +215,10 @@ export class Responder {
     const strings = signHeartbeat(hb, this.hb.key, z.zone).map((s) => Buffer.from(s, "utf8"));
     let rdlen = 0;
     for (const s of strings) rdlen += 1 + s.length;
+    // A TXT string is at most 255 octets (RFC 1035 §3.3); the schema's name limits keep every
+    // heartbeat string within it. Never send one malformed if that ever fails.
+    if (strings.some((s) => s.length > 255) || rdlen > 0xffff - 512)
+      return this.fromTemplate(query, q, z.hbNodata, transport);
     const qEnd = 12 + q.qnameLen + 4;
     const len = qEnd + 12 + rdlen;
     const out = Buffer.allocUnsafe(len + this.optLen(q));

@@ -45,7 +45,15 @@ export class WireWriter {
   /** Offsets of 2-byte compression pointers written, for relocation of templates. */
   readonly pointerAt: number[] = [];
 
-  constructor(size = 512) {
+  /**
+   * @param nameLimit names are remembered for compression only below this offset. Template bodies
+   * are later moved by up to 271 octets (header and the longest question), so they pass a lower
+   * limit: a pointer must still fit 14 bits after the move (found in review).
+   */
+  constructor(
+    size = 512,
+    private readonly nameLimit = 0x3fff,
+  ) {
     this.buf = Buffer.alloc(size);
   }
 
@@ -118,10 +126,14 @@ export class WireWriter {
         this.u16(0xc000 | at);
         return;
       }
-      if (this.pos < 0x3fff) this.names.set(suffix, this.pos);
+      if (this.pos <= this.nameLimit) this.names.set(suffix, this.pos);
       let end = name.indexOf(".", start);
       if (end < 0) end = name.length;
       const len = end - start;
+      // RFC 1035 §2.3.4: labels of 1–63 octets, names of at most 255 (the config schema keeps
+      // every generated name within these; this guard keeps a bad one from going out malformed).
+      if (len < 1 || len > 63 || name.length > 253)
+        throw new Error(`cannot encode DNS name ${JSON.stringify(name)}`);
       this.ensure(1 + len);
       this.buf[this.pos] = len;
       this.buf.write(name.slice(start, end), this.pos + 1, "latin1");
@@ -129,17 +141,6 @@ export class WireWriter {
       start = end + 1;
     }
     this.u8(0);
-  }
-
-  /** Remember that `name` (lower case) is present at `offset` (e.g. the question at 12). */
-  knowName(name: string, offset: number): void {
-    const labels = nameToLabels(name);
-    let off = offset;
-    for (let i = 0; i < labels.length; i++) {
-      const suffix = labels.slice(i).join(".");
-      if (!this.names.has(suffix) && off < 0x3fff) this.names.set(suffix, off);
-      off += 1 + Buffer.byteLength(labels[i]!, "latin1");
-    }
   }
 
   rr(r: RR, cls = 1): this {

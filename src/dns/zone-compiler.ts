@@ -116,6 +116,8 @@ class SlabBuilder {
   private readonly parts: Buffer[] = [];
   private size = 0;
   private readonly w = new WireWriter(1024);
+  /** Template bodies move by up to 12 + 255 + 4 octets at query time. */
+  private readonly tw = new WireWriter(1024, 0x3fff - (12 + 255 + 4));
   private readonly hdr = Buffer.alloc(16);
 
   get length(): number {
@@ -136,7 +138,6 @@ class SlabBuilder {
       .u16(s.answer.length)
       .u16(s.authority.length)
       .u16(s.additional.length);
-    w.knowName(qname, 12);
     w.rawName(qname).u16(0).u16(CLASS.IN);
     for (const r of s.answer) w.rr(r);
     for (const r of s.authority) w.rr(r);
@@ -153,7 +154,7 @@ class SlabBuilder {
 
   template(s: Sections): number {
     const at = this.size;
-    const w = this.w.reset();
+    const w = this.tw.reset();
     for (const r of s.answer) w.rr(r);
     for (const r of s.authority) w.rr(r);
     const addStart = w.length;
@@ -246,7 +247,7 @@ export function compileZone(m: ZoneModel): CompiledZone {
       byType.set(t, sb.answer(qname, { answer: set, authority: [], additional, flags: AA, rcode: 0 }));
     }
     if (opts.ds !== undefined) byType.set(TYPE.DS, opts.ds);
-    const anyType = ANY_PREFERENCE.find((t) => byType.has(t) && t !== TYPE.DS);
+    const anyType = ANY_PREFERENCE.find((t) => byType.has(t));
     const key = nameKey(qname);
     const any = anyType !== undefined ? byType.get(anyType)! : nodata;
     names.push({ key, rec: sb.name(key, kind, nodata, any, opts.extra ?? 0, byType) });

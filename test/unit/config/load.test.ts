@@ -130,4 +130,25 @@ describe("config", () => {
     execFileSync("mkfifo", [join(dir, "hb.key")]);
     expect(() => loadConfigFile(join(dir, "c.yaml"))).toThrow(/is not a regular file/);
   });
+
+  it("regression (review): keeps every generated name and TXT string within the wire limits", () => {
+    const long = (n: number) => "h".repeat(n);
+    expect(problems(GOOD.replace("name: app", `name: ${long(51)}`))[0]!.message).toContain(
+      "at most 50 characters",
+    );
+    expect(parseConfigText(GOOD.replace("name: app", `name: ${long(50)}`), "t").hosts[0]!.name).toHaveLength(
+      50,
+    );
+    expect(
+      problems(GOOD.replace(/name: us/, `name: ${long(25)}`)).some((p) => p.message.includes("at most 24")),
+    ).toBe(true);
+    expect(
+      problems(GOOD.replace("zone: gslb.example.com", `zone: ${long(60)}.${long(60)}.${long(30)}`))[0]!
+        .message,
+    ).toContain("at most 140 characters");
+    const many = Array.from({ length: 2001 }, (_, i) => `"10.${(i >> 8) & 255}.${i & 255}.1"`).join(", ");
+    expect(problems(GOOD.replace("eu: [10.0.1.1, 10.0.1.2]", `eu: [${many}]`))[0]!.message).toContain(
+      "at most 2,000",
+    );
+  });
 });
