@@ -21,7 +21,7 @@ export const MAX_REGION_NAME = 24;
 export const MAX_HOST_NAME = 50;
 export const MAX_ZONE_NAME = 140;
 
-const label = (what: string, max = 63) =>
+const label = (what: string) =>
   z.string().regex(LABEL, `${what} must be a lower-case DNS label (a-z, 0-9, '-', at most 63 characters)`);
 
 const dnsName = z
