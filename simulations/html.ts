@@ -47,6 +47,26 @@ function bands(
   return out;
 }
 
+/** Intervals during which two or more regions were writable, from the ledger. */
+export function splitBrain(w: World): { from: number; to: number; regions: string[] }[] {
+  const points = [...new Set(w.writable.flatMap((i) => [i.from, i.to ?? w.cfg.durationMs]))].sort(
+    (a, b) => a - b,
+  );
+  const out: { from: number; to: number; regions: string[] }[] = [];
+  for (let k = 0; k + 1 < points.length; k++) {
+    const a = points[k]!;
+    const b = points[k + 1]!;
+    const regions = w.writable
+      .filter((i) => i.from <= a && (i.to ?? w.cfg.durationMs) >= b)
+      .map((i) => i.region);
+    if (regions.length < 2) continue;
+    const last = out.at(-1);
+    if (last && last.to === a) last.to = b;
+    else out.push({ from: a, to: b, regions });
+  }
+  return out;
+}
+
 export function timelineHtml(w: World, title: string): string {
   const end = w.cfg.durationMs;
   const width = 1400;
@@ -138,9 +158,10 @@ export function timelineHtml(w: World, title: string): string {
         `<rect x="${x(iv.from)}" y="${y0 + 2}" width="${Math.max(1, x(iv.to ?? end) - x(iv.from))}" height="5" fill="#145a32"><title>writable ${(iv.from / 1000).toFixed(1)}s–${((iv.to ?? end) / 1000).toFixed(1)}s</title></rect>`,
       );
   });
-  for (const o of w.overlaps)
+  for (const b of splitBrain(w))
     parts.push(
-      `<line x1="${x(o.at)}" y1="${top - 8}" x2="${x(o.at)}" y2="${height - 40}" stroke="#d10000" stroke-width="2"><title>SPLIT BRAIN at ${(o.at / 1000).toFixed(1)}s: ${esc(o.regions.join(", "))}</title></line>`,
+      `<rect x="${x(b.from)}" y="${top - 8}" width="${Math.max(2, x(b.to) - x(b.from))}" height="${height - 32 - top}" fill="#d10000" fill-opacity="0.16" stroke="#d10000" stroke-width="1.5"><title>SPLIT BRAIN from ${(b.from / 1000).toFixed(1)}s to ${(b.to / 1000).toFixed(1)}s: ${esc(b.regions.join(", "))} writable at once</title></rect>`,
+      `<text x="${x(b.from) + 4}" y="${top - 12}" class="sb">split brain ${((b.to - b.from) / 1000).toFixed(1)}s</text>`,
     );
   const legend = Object.entries(STATE_COLORS)
     .map(([k, c]) => `<span class="key"><i style="background:${c}"></i>${esc(k)}</span>`)
@@ -151,10 +172,14 @@ export function timelineHtml(w: World, title: string): string {
         `<tr><td>${(t.at / 1000).toFixed(1)}s</td><td>${esc(t.region)}</td><td>${esc(t.from)} → ${esc(t.to)}</td><td>${esc(t.reason)}</td></tr>`,
     )
     .join("");
+  const sb = splitBrain(w);
   const verdict =
-    w.overlaps.length > 0
-      ? `<p class="bad">SPLIT BRAIN: two regions writable at once (first at ${(w.overlaps[0]!.at / 1000).toFixed(1)}s, marked in red)</p>`
+    sb.length > 0
+      ? `<p class="bad">SPLIT BRAIN: two regions writable at once for ${(sb.reduce((a, b) => a + b.to - b.from, 0) / 1000).toFixed(1)}s in total, first from ${(sb[0]!.from / 1000).toFixed(1)}s (shaded red)</p>`
       : `<p class="good">One writer at every instant.</p>`;
+  const holderKey = [...holders]
+    .map(([h, c]) => `<span class="key"><i style="background:${c}"></i>lease held by ${esc(h)}</span>`)
+    .join("");
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
@@ -163,13 +188,14 @@ h1{font-size:18px;margin:0 0 4px}
 .axis{font-size:10px;fill:#777;text-anchor:middle}.fault{font-size:10px;fill:#8a2a20}
 .region{font-weight:600;font-size:13px}.row{font-size:11px;fill:#555;text-anchor:end}.label{font-size:11px;fill:#555}
 .muted{font-size:11px;fill:#999}.key{display:inline-block;margin-right:12px}.key i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px}
-.bad{color:#b00;font-weight:600}.good{color:#145a32;font-weight:600}
+.sb{font-size:11px;fill:#b00;font-weight:600}.bad{color:#b00;font-weight:600}.good{color:#145a32;font-weight:600}
 table{border-collapse:collapse;font-size:12px;margin-top:12px}td{border-top:1px solid #eee;padding:2px 8px;vertical-align:top}
 </style></head><body>
 <h1>${esc(title)}</h1>
 <div>safety <b>${w.cfg.safety}</b>, regions ${esc(regions.join(" > "))} (priority order), promoteAfter ${w.cfg.timing.promoteAfterMs / 1000}s, fenceAfter ${w.cfg.timing.fenceAfterMs / 1000}s, seed ${w.cfg.seed}. Dark bar above a lane: writable (CNPG primary and gate open).</div>
 ${verdict}
 <div>${legend}</div>
+<div><span class="key"><i style="background:#cfe8d5"></i>witnesses: self-quorum, primary not voted down</span><span class="key"><i style="background:#e0a526"></i>down-quorum on the primary</span><span class="key"><i style="background:#f0c2c2"></i>no self-quorum</span>${holderKey}</div>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 ${parts.join("\n")}
 </svg>

@@ -31,6 +31,15 @@ export function timelineText(w: World): string {
     `simulation: safety ${w.cfg.safety}, regions ${w.cfg.regions.join(" > ")} (priority order), seed ${w.cfg.seed}, ${w.cfg.durationMs / 1000}s`,
   );
   for (const r of rows) lines.push(`${ts(r.at)}${r.text}`);
+  lines.push("per region:");
+  for (const r of w.cfg.regions) {
+    const mine = w.transitions.filter((t) => t.region === r);
+    const writable = w.writable
+      .filter((i) => i.region === r)
+      .map((i) => `${ts(i.from).trim()}-${ts(i.to ?? w.cfg.durationMs).trim()}`);
+    lines.push(`  ${r.padEnd(8)}  ${mine.map((t) => `${ts(t.at).trim()} ${t.to}`).join("  >  ")}`);
+    lines.push(`  ${"".padEnd(8)}  writable: ${writable.length ? writable.join(", ") : "never"}`);
+  }
   lines.push("end state:");
   for (const [r, s] of w.final)
     lines.push(

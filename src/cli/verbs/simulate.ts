@@ -142,7 +142,8 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
       }
       return unexpected.length === 0 && checks.length === 0 ? 0 : 1;
     }
-    if (v.runs === undefined) throw new UsageError("choose --list, --scenario NAME or --runs N");
+    if (v.runs === undefined && v.path === undefined)
+      throw new UsageError("choose --list, --scenario NAME, --runs N, or --seed S --path P to replay");
     const runs = int("--runs", v.runs, 100);
     const seed = int("--seed", v.seed, 1);
     const jobs = v.path ? 1 : Math.max(1, int("--jobs", v.jobs, defaultJobs()));
@@ -152,6 +153,18 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
     if (regions !== undefined && regions !== 2 && regions !== 3) throw new UsageError("--regions 2|3");
     const common = { safety, durationMs, witnessClass, regions, path: v.path };
     const flags = `${regions ? ` --regions ${regions}` : ""}${v.duration ? ` --duration ${v.duration}` : ""}`;
+    if (v.kind !== undefined && v.kind !== "random" && v.kind !== "primary-loss")
+      throw new UsageError("--kind random|primary-loss");
+    if (v.path !== undefined) {
+      // Replay exactly one reported case: same generator, seed and fast-check path.
+      const kind = v.kind === "primary-loss" ? ("primaryLoss" as const) : ("random" as const);
+      const one = await runRandomParallel({ ...common, runs: 1, seed, kind }, 1);
+      const none = { ...one, runs: 0, violations: {}, failure: null, simulatedMs: 0, wallMs: 0 };
+      const report = kind === "primaryLoss" ? summarize(none, one, flags) : summarize(one, null, flags);
+      if (json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+      else io.out(textReport(report));
+      return report.ok ? 0 : 1;
+    }
     const random = await runRandomParallel({ ...common, runs, seed, kind: "random" }, jobs);
     const loss = v.path
       ? null
