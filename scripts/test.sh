@@ -41,7 +41,7 @@ tier() { # project name
 
 if step typecheck npx tsc -p tsconfig.json --noEmit; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 if step lint npx biome check .; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-for t in ${SPLITGUARD_TIERS:-unit dns lease witness}; do tier "$t"; done
+for t in ${SPLITGUARD_TIERS:-unit sim dns lease witness}; do tier "$t"; done
 
 printf '\n%s passed, %s failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]
