@@ -34,4 +34,7 @@ export const commands: readonly VerbEntry[] = [
   verb(["config", "validate"], "check a configuration file and print the effective values", () =>
     import("./verbs/config-validate.ts").then((m) => m.configValidate),
   ),
+  verb(["simulate"], "run partition simulations in virtual time against the real state machines", () =>
+    import("./verbs/simulate.ts").then((m) => m.simulate),
+  ),
 ];

@@ -234,17 +234,19 @@ export function timingIssues(c: TimingInput): { path: (string | number)[]; messa
         ` = ${fenceAfter} + 2*${interval} + 2*${timeout} + ${margin} = ${need}s, so the old primary fences before a standby promotes`,
     });
   if (c.lease) {
-    // Lease rule: a holder renews every ttl/3 and believes itself holder until (start of its last
-    // majority renewal + ttl) on its own clock; a contender acquires only after seeing the value
-    // unchanged for ttl + lease.margin on its clock. With clock rates within ±maxClockDrift, the
-    // holder's ttl can stretch to ttl*(1+d) in real time and the contender's wait shrink to
-    // (ttl+margin)*(1-d); margin must cover that gap plus one operation timeout.
+    // Lease rule (lease-core.ts has the whole argument). A holder believes it holds until S + ttl on
+    // its own clock, S being the start of its last majority-successful renewal; with clock rates
+    // within 1 ± d that lasts up to ttl/(1-d) real time, and its gate needs up to probe.timeout more
+    // to close. A contender first sees the value no earlier than S and waits ttl + margin on its own
+    // clock, at least (ttl + margin)/(1+d) real time. So (ttl + margin)/(1+d) >= ttl/(1-d) + timeout,
+    // i.e. margin >= 2*ttl*d/(1-d) + timeout*(1+d). Without it a contender could promote while the
+    // old holder's gate is still open.
     const { ttl, margin: lm, maxClockDrift: d } = c.lease;
-    const needMargin = ttl * (1 + d) - ttl * (1 - d) + d * lm + timeout;
+    const needMargin = (2 * ttl * d) / (1 - d) + timeout * (1 + d);
     if (lm < needMargin)
       out.push({
         path: ["lease", "margin"],
-        message: `lease.margin (${lm}s) must cover clock drift and one operation timeout: 2*ttl*maxClockDrift + probe.timeout = 2*${ttl}*${d} + ${timeout} ≈ ${needMargin.toFixed(2)}s`,
+        message: `lease.margin (${lm}s) must cover clock drift and closing the gate: 2*ttl*d/(1-d) + probe.timeout*(1+d) = 2*${ttl}*${d}/(1-${d}) + ${timeout}*(1+${d}) = ${needMargin.toFixed(2)}s`,
       });
     if (ttl / 3 <= 2 * timeout)
       out.push({

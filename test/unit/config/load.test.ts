@@ -90,6 +90,22 @@ describe("config", () => {
     ).toEqual([]);
   });
 
+  it("applies the lease rule with the numbers in the message", () => {
+    const base = {
+      probe: { interval: 5, timeout: 2 },
+      failover: { fenceAfter: 60, promoteAfter: 300, margin: 10 },
+      safety: "lease" as const,
+    };
+    expect(timingIssues({ ...base, lease: { ttl: 30, margin: 5, maxClockDrift: 0.01 } })).toEqual([]);
+    const bad = timingIssues({ ...base, lease: { ttl: 30, margin: 2, maxClockDrift: 0.01 } });
+    expect(bad[0]!.path).toEqual(["lease", "margin"]);
+    expect(bad[0]!.message).toContain("2*30*0.01/(1-0.01) + 2*(1+0.01) = 2.63s");
+    expect(timingIssues({ ...base, lease: { ttl: 9, margin: 5, maxClockDrift: 0 } })[0]!.path).toEqual([
+      "lease",
+      "ttl",
+    ]);
+  });
+
   it("accepts host:port witnesses and rejects junk", () => {
     expect(
       parseConfigText(`${GOOD}witnesses: ["127.0.0.1:5353", "[::1]:53", "9.9.9.9"]\n`, "t").witnesses,

@@ -1,0 +1,804 @@
+// The per-service state machine (DESIGN §4), xstate v5. Pure: it consumes evidence rounds, lease
+// views and CNPG status, and emits intents (intents.ts). Time comes only from the injected clock
+// (context.clock for reading, createActor(..., { clock }) for delays), so the simulator runs this
+// very machine in virtual time. docs/state-machine.md explains every state, guard and intent.
+//
+// Every external event (EVIDENCE, LEASE, CNPG) is first recorded in context by the root handler,
+// which then raises EVALUATE; the states react only to EVALUATE and to their own delays, so every
+// guard reads one consistent context.
+import { and, assign, emit, not, raise, setup } from "xstate";
+import type { Clock } from "../src/core/clock.ts";
+import {
+  type Assessment,
+  assess,
+  claimBeats,
+  type EvidenceSummary,
+  healthReason,
+  peersOf,
+  primaryHealthy,
+  priorityOf,
+  type ServiceSpec,
+  summarize,
+} from "../src/core/decision.ts";
+import type { CnpgStatus, Override, PublishedRole, ServiceEvidence } from "../src/core/evidence.ts";
+import type { LeaseGoal, LeaseView } from "../src/core/lease-core.ts";
+import type { Intent } from "./intents.ts";
+
+/** What status keeps across restarts (FailoverService status): timers as timestamps. */
+export interface RestoredStatus {
+  readonly role: "primary" | "fenced" | "standby" | "promoting" | "demoting" | null;
+  readonly epoch: number;
+  readonly primary: string | null;
+  /** Witness mode: the last round the primary was healthy (its fence deadline is this + fenceAfter). */
+  readonly lastHealthyAt: number | null;
+  /** Lease mode: until when the lease was last known held. */
+  readonly leaseHoldUntil: number | null;
+  readonly lastRoleChangeAt: number | null;
+}
+
+export interface ServiceInput {
+  readonly spec: ServiceSpec;
+  readonly clock: Pick<Clock, "now">;
+  readonly cnpg: CnpgStatus;
+  readonly restored?: RestoredStatus | undefined;
+}
+
+export interface Decision {
+  readonly at: number;
+  readonly to: string;
+  readonly reason: string;
+  readonly evidence: EvidenceSummary;
+}
+
+export interface ServiceContext {
+  readonly spec: ServiceSpec;
+  readonly clock: Pick<Clock, "now">;
+  readonly restored: RestoredStatus | undefined;
+  /** Own epoch as primary; as a standby, the epoch of the primary it follows. */
+  readonly epoch: number;
+  readonly primary: string | null;
+  readonly a: Assessment | null;
+  readonly lease: LeaseView | null;
+  readonly cnpg: CnpgStatus;
+  readonly overrides: readonly Override[];
+  readonly handled: readonly string[];
+  readonly lastHealthyAt: number;
+  readonly leaseHoldUntil: number;
+  /** Since when the own health (primaryHealthy) has held without a gap; null when it does not. */
+  readonly healthySince: number | null;
+  /** Since when self-quorum has held every round without a gap; null when it does not. */
+  readonly selfQuorumSince: number | null;
+  /** Per peer: since when it has been lost (down-quorum, no sighting) every round. */
+  readonly lostSince: Readonly<Record<string, number>>;
+  readonly lastRoleChangeAt: number | null;
+  readonly handoverTo: string | null;
+  /** The lease is being acquired for a planned switchover to us. */
+  readonly planned: boolean;
+  readonly decision: Decision;
+}
+
+export type ServiceEvent =
+  | { readonly type: "EVIDENCE"; readonly evidence: ServiceEvidence }
+  | { readonly type: "LEASE"; readonly lease: LeaseView }
+  | { readonly type: "CNPG"; readonly cnpg: CnpgStatus }
+  | { readonly type: "EVALUATE" };
+
+const now = (c: ServiceContext) => c.clock.now();
+
+function activeOverride(c: ServiceContext, action: Override["action"]): Override | undefined {
+  return c.overrides.find((o) => o.action === action && !c.handled.includes(o.id));
+}
+
+function frozenNow(c: ServiceContext): boolean {
+  return c.overrides.some((o) => o.action === "freeze");
+}
+
+/**
+ * A claim to be primary that beats ours: a peer publishing primary/promoting with a newer epoch
+ * (or the same epoch and a higher priority), or, in lease mode, the lease held by another region
+ * at a newer epoch. For a fenced region, any peer that publishes a newer epoch at all: it has lived
+ * through a primary we never saw, so our data is behind whatever it follows.
+ */
+function newerClaim(c: ServiceContext, fenced = false): { region: string; epoch: number } | undefined {
+  const fromPeers = c.a?.newerPrimary;
+  if (fromPeers) return fromPeers;
+  const l = c.lease;
+  if (
+    c.spec.safety === "lease" &&
+    l &&
+    !l.held &&
+    l.holder &&
+    l.holder !== c.spec.region &&
+    (l.epoch ?? 0) > c.epoch
+  )
+    return { region: l.holder, epoch: l.epoch! };
+  if (fenced && c.a) {
+    let best: { region: string; epoch: number } | undefined;
+    for (const [p, f] of Object.entries(c.a.peers))
+      if (f.report && f.report.epoch > c.epoch && (!best || f.report.epoch > best.epoch))
+        best = { region: p, epoch: f.report.epoch };
+    return best;
+  }
+  return undefined;
+}
+
+/** The deadline by which a primary at risk closes its gate and fences. */
+export function fenceDeadline(c: ServiceContext): number {
+  if (c.spec.safety === "lease") return c.leaseHoldUntil;
+  return c.lastHealthyAt + c.spec.timing.fenceAfterMs;
+}
+
+function lostFor(c: ServiceContext, region: string): number {
+  const since = c.lostSince[region];
+  return since === undefined ? -1 : now(c) - since;
+}
+
+/** Regions whose loss must be confirmed before this one promotes: the primary and every higher-priority region. */
+function mustBeLost(c: ServiceContext): string[] {
+  const mine = priorityOf(c.spec, c.spec.region);
+  return peersOf(c.spec).filter((p) => p === c.primary || priorityOf(c.spec, p) < mine);
+}
+
+function report(c: ServiceContext, role: PublishedRole, gate: "open" | "closed"): Intent {
+  return {
+    type: "publish",
+    report: {
+      role,
+      epoch: c.epoch,
+      gate,
+      localTargets: [],
+      demotionToken: role === "demoting" ? c.cnpg.demotionToken : undefined,
+      handoverTo: role === "demoting" ? (c.handoverTo ?? undefined) : undefined,
+    },
+  };
+}
+
+/** Reasons in words, one per kind of decision; the evidence summary is attached beside them. */
+const WHY = {
+  start: (c: ServiceContext) =>
+    `restored: CNPG reports ${c.cnpg.role}${c.cnpg.fenced ? " (fenced)" : ""}, status role ${c.restored?.role ?? "none"}, epoch ${c.epoch}`,
+  atRisk: (c: ServiceContext) =>
+    `primary at risk: ${healthReason(c.spec, c.a, c.lease)}; fencing at ${fenceDeadline(c)} unless it recovers`,
+  recovered: (c: ServiceContext) => `primary healthy again: ${healthReason(c.spec, c.a, c.lease)}`,
+  fence: (c: ServiceContext) =>
+    c.spec.safety === "lease"
+      ? `lease not renewed by its expiry (${c.leaseHoldUntil}): closing the gate and fencing CNPG so a contender can take over safely`
+      : `no self-quorum and no direct acknowledgement from every peer since ${c.lastHealthyAt} (fenceAfter ${c.spec.timing.fenceAfterMs} ms): closing the gate and fencing CNPG before any standby may promote`,
+  resume: (c: ServiceContext) =>
+    `fenced primary may serve again: ${healthReason(c.spec, c.a, c.lease)}; no peer claims a newer epoch than ${c.epoch}`,
+  follow: (c: ServiceContext) =>
+    `region ${newerClaim(c, true)?.region ?? c.a?.strongestClaim?.region} claims epoch ${newerClaim(c, true)?.epoch ?? c.a?.strongestClaim?.epoch} (ours ${c.epoch}): following it`,
+  suspect: (c: ServiceContext) =>
+    `primary ${c.primary} voted down by a witness quorum and not sighted by any path; promotion timer (${c.spec.timing.promoteAfterMs} ms) started`,
+  sighted: (c: ServiceContext) =>
+    `primary ${c.primary} ${c.a?.peers[c.primary ?? ""]?.sighted ? "sighted again" : "no longer voted down by a quorum"}: back to following`,
+  promote: (c: ServiceContext) =>
+    `primary ${c.primary} lost for ${lostFor(c, c.primary ?? "")} ms >= promoteAfter with self-quorum every round, replica healthy, every higher-priority region lost${c.spec.safety === "lease" ? ", lease acquired" : ""}: promoting`,
+  acquire: (c: ServiceContext) =>
+    `primary ${c.primary} lost for ${lostFor(c, c.primary ?? "")} ms >= promoteAfter: contending for the lease before promoting`,
+  leaseAcquired: (c: ServiceContext) => `lease acquired (epoch ${c.lease?.epoch}): promoting`,
+  promoted: (c: ServiceContext) =>
+    `CNPG reports the local cluster primary: opening the gate (epoch ${c.epoch})`,
+  handover: (c: ServiceContext) =>
+    `planned switchover: ${c.primary} demoted and published its demotion token for us: promoting with it`,
+  switchover: (c: ServiceContext) =>
+    `switchover override to ${c.handoverTo}: closing the gate and demoting CNPG`,
+  overridePromote: () => "promote override for this region: promoting",
+  handoverAborted: (c: ServiceContext) => `${c.primary} no longer hands over to us: back to following`,
+  freeze: (c: ServiceContext) =>
+    `frozen by override: ${c.overrides.find((o) => o.action === "freeze")?.reason ?? ""}`,
+  release: () => "freeze override released: re-deriving the state from CNPG",
+} as const;
+
+type Why = keyof typeof WHY;
+
+/** A planned switchover to us: lease mode takes the lease first (acquiring), witness mode promotes. */
+const HANDOVER = [
+  {
+    guard: and(["handoverToUs", "leaseMode"]),
+    target: "acquiring",
+    actions: ["setPlanned", { type: "decide", params: { to: "standby.acquiring", why: "handover" } }],
+  },
+  {
+    guard: "handoverToUs",
+    target: "promoting",
+    actions: [{ type: "decide", params: { to: "standby.promoting", why: "handover" } }],
+  },
+] as const;
+
+/** suspecting → acquiring (lease) or promoting (witness), by the delay or by a later round. */
+const PROMOTE = [
+  {
+    guard: and(["promotionDue", "leaseMode"]),
+    target: "acquiring",
+    actions: [{ type: "decide", params: { to: "standby.acquiring", why: "acquire" } }],
+  },
+  {
+    guard: and(["promotionDue", not("leaseMode")]),
+    target: "promoting",
+    actions: [{ type: "decide", params: { to: "standby.promoting", why: "promote" } }],
+  },
+] as const;
+
+export const serviceMachine = setup({
+  types: {
+    context: {} as ServiceContext,
+    events: {} as ServiceEvent,
+    input: {} as ServiceInput,
+    emitted: {} as Intent,
+  },
+  guards: {
+    // A region that comes up with CNPG primary but fenced (or status primary and CNPG unreadable)
+    // must not open its gate before the resume checks: it may have been superseded while down.
+    restoredFenced: ({ context: c }) =>
+      (c.cnpg.role === "primary" && c.cnpg.fenced) ||
+      (c.cnpg.role === "unknown" && c.restored?.role === "primary"),
+    // CNPG says primary: we are primary until evidence says otherwise; enter atRisk, not serving, so
+    // the fence deadline restored from status keeps running (a restart never lengthens it).
+    restoredPrimary: ({ context: c }) => c.cnpg.role === "primary",
+    // A promotion already decided before the restart: its intent is in the API server; finish it.
+    restoredPromoting: ({ context: c }) => c.restored?.role === "promoting",
+    // A freeze override holds everything: checked first in every state so nothing else can act.
+    frozen: ({ context: c }) => frozenNow(c),
+    // Released: re-derive the state from CNPG as after a restart.
+    released: ({ context: c }) => !frozenNow(c),
+    // Our own gate may stay open: self-quorum or every peer's direct ack (witness), lease (lease).
+    healthy: ({ context: c }) => primaryHealthy(c.spec, c.a, c.lease),
+    unhealthy: ({ context: c }) => !primaryHealthy(c.spec, c.a, c.lease),
+    // The fence deadline has passed (checked every round as well as by the delay).
+    fenceDue: ({ context: c }) => now(c) >= fenceDeadline(c),
+    // A peer claims primary with a newer epoch (or the same epoch and higher priority): the epoch is
+    // the fencing token, so the older claim yields, whatever our own evidence says.
+    newerPrimaryElsewhere: ({ context: c }) => newerClaim(c) !== undefined,
+    // A fenced region yields to any newer epoch it sees: it must rejoin as a replica (re-clone),
+    // never resume over writes it has not got.
+    superseded: ({ context: c }) => newerClaim(c, true) !== undefined,
+    // A standby follows the strongest claim it sees when it beats the primary it follows now (or is
+    // that primary at a higher epoch): after a failover the new primary's epoch is higher.
+    newerToFollow: ({ context: c }) => {
+      const s = c.a?.strongestClaim;
+      if (!s) return false;
+      if (s.region === c.primary) return s.epoch > c.epoch;
+      return c.primary === null || claimBeats(c.spec, s.region, s.epoch, c.primary, c.epoch);
+    },
+    // An operator asked this primary to hand over to another region.
+    switchoverRequested: ({ context: c }) => {
+      const o = activeOverride(c, "switchover");
+      if (o?.region === undefined || o.region === c.spec.region || !c.spec.regions.includes(o.region))
+        return false;
+      // Only hand over to a region that is there to take it: sighted, following us, not behind us.
+      const r = c.a?.peers[o.region]?.report;
+      return r?.role === "standby" && r.epoch === c.epoch;
+    },
+    // The primary we follow has demoted for us and published its CNPG demotion token.
+    handoverToUs: ({ context: c }) => {
+      const r = c.primary ? c.a?.peers[c.primary]?.report : undefined;
+      return r?.role === "demoting" && r.handoverTo === c.spec.region && r.demotionToken !== undefined;
+    },
+    // An operator promotes this region: forced, or only when the primary is not sighted this round.
+    promoteOverride: ({ context: c }) => {
+      const o = activeOverride(c, "promote");
+      if (!o || o.region !== c.spec.region) return false;
+      return o.force === true || !c.primary || !c.a?.peers[c.primary]?.sighted;
+    },
+    // Suspect only what a witness quorum votes down AND no path sees (DESIGN §4 standby.following).
+    primaryLost: ({ context: c }) => c.primary !== null && lostFor(c, c.primary) >= 0,
+    primaryNotLost: ({ context: c }) => c.primary === null || lostFor(c, c.primary) < 0,
+    // Safety point (DESIGN §5, invariant 2): promote only after the primary was lost in EVERY round
+    // for promoteAfter, which by the timing rule exceeds the primary's fenceAfter plus two probe
+    // rounds and the margin: a primary that still had quorum was seen by the same witnesses and
+    // reset our timer, and a primary that did not has fenced itself before this fires. Self-quorum
+    // must have held throughout (an isolated standby sees everyone "down"). Every higher-priority
+    // region must be lost too, so two standbys never both promote; a region demoted within
+    // holdDown does not promote automatically (no flapping), and manual mode never does.
+    promotionDue: ({ context: c }) => {
+      if (c.spec.safety === "manual" || c.primary === null || !c.a) return false;
+      const t = now(c);
+      const need = c.spec.timing.promoteAfterMs;
+      if (lostFor(c, c.primary) < need) return false;
+      if (!mustBeLost(c).every((p) => lostFor(c, p) >= need)) return false;
+      if (c.selfQuorumSince === null || t - c.selfQuorumSince < need) return false;
+      if (!c.a.replicaHealthy) return false;
+      if (c.lastRoleChangeAt !== null && t - c.lastRoleChangeAt < c.spec.timing.holdDownMs) return false;
+      return true;
+    },
+    leaseMode: ({ context: c }) => c.spec.safety === "lease",
+    // Lease mode: promote only once our own CAS won the lease (lease-core.ts has the argument).
+    leaseAcquired: ({ context: c }) => c.lease?.held === true,
+    // The promotion is done when CNPG reports the local cluster primary and unfenced, and (lease
+    // mode) we still hold the lease: the gate opens only under a lease.
+    promotionComplete: ({ context: c }) =>
+      c.cnpg.role === "primary" && !c.cnpg.fenced && (c.spec.safety !== "lease" || c.lease?.held === true),
+    // This acquisition is a planned handover, not a failover (the primary is alive and demoting).
+    planned: ({ context: c }) => c.planned,
+    // Safety point: a fenced primary opens again only when (witness/manual) it has been healthy for
+    // two full probe rounds, so every standby has seen it alive and reset its timer, and every peer
+    // is sighted reporting a claim no newer than ours; (lease) it
+    // re-won its own lease record, which nobody can have replaced unseen. Without the peer check a
+    // primary that was fenced by an isolation could reopen next to the standby promoted meanwhile.
+    canResume: ({ context: c }) => {
+      if (!primaryHealthy(c.spec, c.a, c.lease) || !c.a) return false;
+      if (c.spec.safety === "lease") return true;
+      const t = now(c);
+      const dwell = 2 * (c.spec.timing.probeIntervalMs + c.spec.timing.probeTimeoutMs);
+      if (c.healthySince === null || t - c.healthySince < dwell) return false;
+      // A peer we cannot see may have promoted after we last saw it and died since: our data would be
+      // behind its writes. So every peer must be seen; otherwise we stay fenced (an operator can
+      // promote with a forced override after checking which copy is newest).
+      return peersOf(c.spec).every((p) => {
+        const r = c.a!.peers[p]!.report;
+        return r !== undefined && r.role !== "primary" && r.role !== "promoting" && r.epoch <= c.epoch;
+      });
+    },
+  },
+  actions: {
+    record: assign(({ context: c, event }) => {
+      const t = now(c);
+      if (event.type === "CNPG") return { cnpg: event.cnpg };
+      if (event.type === "LEASE") {
+        const lease = event.lease;
+        const healthy = primaryHealthy(c.spec, c.a, lease);
+        return {
+          lease,
+          // Holding the lease at epoch e makes e our fencing token (epochs only increase).
+          epoch: lease.held && lease.epoch !== null && lease.epoch > c.epoch ? lease.epoch : c.epoch,
+          leaseHoldUntil: lease.held && lease.holdUntil !== null ? lease.holdUntil : c.leaseHoldUntil,
+          healthySince: healthy ? (c.healthySince ?? t) : null,
+        };
+      }
+      if (event.type !== "EVIDENCE") return {};
+      const ev = event.evidence;
+      const a = assess(c.spec, ev, c.epoch, t);
+      const lostSince: Record<string, number> = {};
+      for (const p of peersOf(c.spec)) if (a.peers[p]!.lost) lostSince[p] = c.lostSince[p] ?? t;
+      const healthy = primaryHealthy(c.spec, a, c.lease);
+      const witnessHealthy = c.spec.safety !== "lease" && healthy;
+      return {
+        a,
+        cnpg: ev.local.cnpg.role === "unknown" ? c.cnpg : ev.local.cnpg,
+        overrides: ev.overrides,
+        lostSince,
+        selfQuorumSince: a.self.ok ? (c.selfQuorumSince ?? t) : null,
+        healthySince: healthy ? (c.healthySince ?? t) : null,
+        lastHealthyAt: witnessHealthy ? t : c.lastHealthyAt,
+      };
+    }),
+    evaluate: raise({ type: "EVALUATE" }),
+    decide: assign(({ context: c }, p: { to: string; why: Why }) => ({
+      decision: { at: now(c), to: p.to, reason: WHY[p.why](c), evidence: summarize(c.spec, c.a, c.lease) },
+    })),
+    publish: emit(({ context: c }, p: { role: PublishedRole; gate: "open" | "closed" }) =>
+      report(c, p.role, p.gate),
+    ),
+    openGate: emit({ type: "openGate" } as Intent),
+    closeGate: emit({ type: "closeGate" } as Intent),
+    fenceCnpg: emit({ type: "fenceCnpg" } as Intent),
+    unfenceCnpg: emit({ type: "unfenceCnpg" } as Intent),
+    promoteCnpg: emit(({ context: c }, p: { token: boolean }) => ({
+      type: "promoteCnpg" as const,
+      epoch: c.epoch,
+      token: p.token && c.primary ? c.a?.peers[c.primary]?.report?.demotionToken : undefined,
+    })),
+    demoteToNewer: emit(({ context: c }) => ({
+      type: "demoteCnpg" as const,
+      primary: newerClaim(c, true)!.region,
+    })),
+    demoteToHandover: emit(({ context: c }) => ({ type: "demoteCnpg" as const, primary: c.handoverTo! })),
+    leaseGoal: emit(({ context: c }, p: { goal: LeaseGoal }) =>
+      c.spec.safety === "lease"
+        ? { type: "leaseGoal" as const, goal: p.goal }
+        : { type: "leaseGoal" as const, goal: "observe" as const },
+    ),
+    event: emit(({ context: c }, p: { reason: string }) => ({
+      type: "emitEvent" as const,
+      reason: p.reason,
+      message: c.decision.reason,
+    })),
+    becomePrimary: assign(({ context: c }) => ({ primary: c.spec.region })),
+    followNewer: assign(({ context: c }) => ({
+      primary: newerClaim(c, true)!.region,
+      epoch: newerClaim(c, true)!.epoch,
+      lastRoleChangeAt: c.primary === c.spec.region ? now(c) : c.lastRoleChangeAt,
+    })),
+    /** Track a newer primary while following (re-point CNPG at it). */
+    trackNewer: assign(({ context: c }) => ({
+      primary: c.a!.strongestClaim!.region,
+      epoch: c.a!.strongestClaim!.epoch,
+    })),
+    demoteToFollowed: emit(({ context: c }) => ({ type: "demoteCnpg" as const, primary: c.primary! })),
+    newEpoch: assign(({ context: c }) => {
+      if (c.spec.safety === "lease" && c.lease?.held && c.lease.epoch !== null)
+        return { epoch: c.lease.epoch };
+      let e = c.epoch;
+      for (const f of Object.values(c.a?.peers ?? {})) if (f.report && f.report.epoch > e) e = f.report.epoch;
+      return { epoch: e + 1 };
+    }),
+    roleChanged: assign(({ context: c }) => ({ lastRoleChangeAt: now(c) })),
+    takeSwitchover: assign(({ context: c }) => {
+      const o = activeOverride(c, "switchover")!;
+      return { handoverTo: o.region ?? null, handled: [...c.handled, o.id] };
+    }),
+    takePromoteOverride: assign(({ context: c }) => ({
+      handled: [...c.handled, activeOverride(c, "promote")!.id],
+    })),
+    clearHandover: assign({ handoverTo: null }),
+    setPlanned: assign({ planned: true }),
+    clearPlanned: assign({ planned: false }),
+  },
+  delays: {
+    fenceDeadline: ({ context: c }) => Math.max(0, fenceDeadline(c) - now(c)),
+    promoteAfter: ({ context: c }) => c.spec.timing.promoteAfterMs,
+  },
+}).createMachine({
+  id: "service",
+  context: ({ input }) => {
+    const t = input.clock.now();
+    const r = input.restored;
+    return {
+      spec: input.spec,
+      clock: input.clock,
+      restored: r,
+      epoch: r?.epoch ?? 1,
+      primary: r?.primary ?? input.cnpg.primary ?? (input.cnpg.role === "primary" ? input.spec.region : null),
+      a: null,
+      lease: null,
+      cnpg: input.cnpg,
+      overrides: [],
+      handled: [],
+      // Restored deadlines are kept, never pushed later; a fresh start gets one full fenceAfter.
+      lastHealthyAt: r?.lastHealthyAt ?? t,
+      leaseHoldUntil: r?.leaseHoldUntil ?? t + input.spec.timing.fenceAfterMs,
+      healthySince: null,
+      selfQuorumSince: null,
+      lostSince: {},
+      lastRoleChangeAt: r?.lastRoleChangeAt ?? null,
+      handoverTo: null,
+      planned: false,
+      decision: {
+        at: t,
+        to: "initializing",
+        reason: "starting",
+        evidence: summarize(input.spec, null, null),
+      },
+    };
+  },
+  on: {
+    EVIDENCE: { actions: ["record", "evaluate"] },
+    LEASE: { actions: ["record", "evaluate"] },
+    CNPG: { actions: ["record", "evaluate"] },
+  },
+  initial: "initializing",
+  states: {
+    initializing: {
+      always: [
+        {
+          guard: "restoredFenced",
+          target: "fenced",
+          actions: [{ type: "decide", params: { to: "fenced", why: "start" } }],
+        },
+        {
+          guard: "restoredPrimary",
+          target: "primary.atRisk",
+          actions: [{ type: "decide", params: { to: "primary.atRisk", why: "start" } }],
+        },
+        {
+          guard: "restoredPromoting",
+          target: "standby.promoting",
+          actions: [{ type: "decide", params: { to: "standby.promoting", why: "start" } }],
+        },
+        {
+          target: "standby.following",
+          actions: [{ type: "decide", params: { to: "standby.following", why: "start" } }],
+        },
+      ],
+    },
+    primary: {
+      entry: ["becomePrimary", { type: "leaseGoal", params: { goal: "hold" } }],
+      initial: "serving",
+      states: {
+        serving: {
+          entry: ["openGate", { type: "publish", params: { role: "primary", gate: "open" } }],
+          on: {
+            EVALUATE: [
+              {
+                guard: "frozen",
+                target: "#service.frozen",
+                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
+              },
+              {
+                guard: "newerPrimaryElsewhere",
+                target: "#service.standby.following",
+                actions: [
+                  { type: "decide", params: { to: "standby.following", why: "follow" } },
+                  "closeGate",
+                  "demoteToNewer",
+                  "followNewer",
+                  { type: "event", params: { reason: "Demoted" } },
+                ],
+              },
+              {
+                guard: "switchoverRequested",
+                target: "#service.demoting",
+                actions: [
+                  "takeSwitchover",
+                  { type: "decide", params: { to: "demoting", why: "switchover" } },
+                ],
+              },
+              {
+                guard: "unhealthy",
+                target: "atRisk",
+                actions: [{ type: "decide", params: { to: "primary.atRisk", why: "atRisk" } }],
+              },
+            ],
+          },
+        },
+        atRisk: {
+          entry: [{ type: "publish", params: { role: "primary", gate: "open" } }],
+          after: {
+            fenceDeadline: {
+              target: "#service.fenced",
+              actions: [{ type: "decide", params: { to: "fenced", why: "fence" } }],
+            },
+          },
+          on: {
+            EVALUATE: [
+              {
+                guard: "frozen",
+                target: "#service.frozen",
+                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
+              },
+              {
+                guard: "newerPrimaryElsewhere",
+                target: "#service.standby.following",
+                actions: [
+                  { type: "decide", params: { to: "standby.following", why: "follow" } },
+                  "closeGate",
+                  "demoteToNewer",
+                  "followNewer",
+                  { type: "event", params: { reason: "Demoted" } },
+                ],
+              },
+              {
+                guard: "healthy",
+                target: "serving",
+                actions: [{ type: "decide", params: { to: "primary.serving", why: "recovered" } }],
+              },
+              {
+                guard: "fenceDue",
+                target: "#service.fenced",
+                actions: [{ type: "decide", params: { to: "fenced", why: "fence" } }],
+              },
+            ],
+          },
+        },
+      },
+    },
+    fenced: {
+      // Safety point: closing the gate stops new writes through the service at once; fencing CNPG
+      // (fencedInstances ["*"]) stops the database itself, so a client that bypasses the gate, or a
+      // gate patch that fails, still cannot write to a primary that may have been superseded.
+      entry: [
+        "closeGate",
+        "fenceCnpg",
+        { type: "leaseGoal", params: { goal: "reclaim" } },
+        { type: "publish", params: { role: "fenced", gate: "closed" } },
+        { type: "event", params: { reason: "Fenced" } },
+      ],
+      on: {
+        EVALUATE: [
+          {
+            guard: "frozen",
+            target: "frozen",
+            actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
+          },
+          {
+            guard: "superseded",
+            target: "standby.following",
+            actions: [
+              { type: "decide", params: { to: "standby.following", why: "follow" } },
+              "demoteToNewer",
+              "followNewer",
+              { type: "event", params: { reason: "Demoted" } },
+            ],
+          },
+          {
+            guard: "canResume",
+            target: "primary.serving",
+            actions: [
+              { type: "decide", params: { to: "primary.serving", why: "resume" } },
+              "unfenceCnpg",
+              { type: "event", params: { reason: "Resumed" } },
+            ],
+          },
+        ],
+      },
+    },
+    standby: {
+      initial: "following",
+      states: {
+        following: {
+          entry: [
+            "clearPlanned",
+            { type: "leaseGoal", params: { goal: "observe" } },
+            { type: "publish", params: { role: "standby", gate: "closed" } },
+          ],
+          on: {
+            EVALUATE: [
+              {
+                guard: "frozen",
+                target: "#service.frozen",
+                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
+              },
+              ...HANDOVER,
+              {
+                guard: "promoteOverride",
+                target: "promoting",
+                actions: [
+                  "takePromoteOverride",
+                  { type: "decide", params: { to: "standby.promoting", why: "overridePromote" } },
+                ],
+              },
+              {
+                guard: "newerToFollow",
+                actions: [
+                  "trackNewer",
+                  "demoteToFollowed",
+                  { type: "publish", params: { role: "standby", gate: "closed" } },
+                ],
+              },
+              {
+                guard: "primaryLost",
+                target: "suspecting",
+                actions: [{ type: "decide", params: { to: "standby.suspecting", why: "suspect" } }],
+              },
+            ],
+          },
+        },
+        suspecting: {
+          after: { promoteAfter: PROMOTE },
+          on: {
+            EVALUATE: [
+              {
+                guard: "frozen",
+                target: "#service.frozen",
+                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
+              },
+              ...HANDOVER,
+              {
+                guard: "promoteOverride",
+                target: "promoting",
+                actions: [
+                  "takePromoteOverride",
+                  { type: "decide", params: { to: "standby.promoting", why: "overridePromote" } },
+                ],
+              },
+              {
+                guard: "newerToFollow",
+                target: "following",
+                actions: [
+                  "trackNewer",
+                  "demoteToFollowed",
+                  { type: "decide", params: { to: "standby.following", why: "follow" } },
+                ],
+              },
+              {
+                guard: "primaryNotLost",
+                target: "following",
+                actions: [{ type: "decide", params: { to: "standby.following", why: "sighted" } }],
+              },
+              ...PROMOTE,
+            ],
+          },
+        },
+        acquiring: {
+          entry: [{ type: "leaseGoal", params: { goal: "acquire" } }],
+          on: {
+            EVALUATE: [
+              {
+                guard: "frozen",
+                target: "#service.frozen",
+                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
+              },
+              {
+                guard: "leaseAcquired",
+                target: "promoting",
+                actions: [{ type: "decide", params: { to: "standby.promoting", why: "leaseAcquired" } }],
+              },
+              {
+                guard: "newerToFollow",
+                target: "following",
+                actions: [
+                  "trackNewer",
+                  "demoteToFollowed",
+                  { type: "decide", params: { to: "standby.following", why: "follow" } },
+                ],
+              },
+              {
+                guard: and(["primaryNotLost", not("planned")]),
+                target: "following",
+                actions: [{ type: "decide", params: { to: "standby.following", why: "sighted" } }],
+              },
+              {
+                guard: and(["planned", not("handoverToUs")]),
+                target: "following",
+                actions: [{ type: "decide", params: { to: "standby.following", why: "handoverAborted" } }],
+              },
+            ],
+          },
+        },
+        promoting: {
+          // Safety point: the epoch is raised and published before CNPG is asked to promote, so any
+          // region that later sees us sees the newer fencing token and yields to it.
+          entry: [
+            "newEpoch",
+            { type: "leaseGoal", params: { goal: "hold" } },
+            { type: "publish", params: { role: "promoting", gate: "closed" } },
+            { type: "promoteCnpg", params: { token: true } },
+            { type: "event", params: { reason: "Promoting" } },
+          ],
+          on: {
+            EVALUATE: [
+              {
+                guard: "frozen",
+                target: "#service.frozen",
+                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
+              },
+              {
+                guard: "promotionComplete",
+                target: "#service.primary.serving",
+                actions: [
+                  "roleChanged",
+                  { type: "decide", params: { to: "primary.serving", why: "promoted" } },
+                  { type: "event", params: { reason: "Promoted" } },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    },
+    demoting: {
+      // Planned switchover: the gate closes before CNPG demotes, so no write is accepted by a region
+      // that is about to stop being primary; the target promotes only with our demotion token.
+      entry: [
+        "closeGate",
+        "demoteToHandover",
+        { type: "leaseGoal", params: { goal: "observe" } },
+        { type: "publish", params: { role: "demoting", gate: "closed" } },
+        { type: "event", params: { reason: "Switchover" } },
+      ],
+      on: {
+        EVALUATE: [
+          {
+            guard: "frozen",
+            target: "frozen",
+            actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
+          },
+          {
+            guard: "newerPrimaryElsewhere",
+            target: "standby.following",
+            actions: [
+              "followNewer",
+              "clearHandover",
+              { type: "decide", params: { to: "standby.following", why: "follow" } },
+            ],
+          },
+          // Republish every round: the demotion token appears in CNPG status after the demotion.
+          { actions: [{ type: "publish", params: { role: "demoting", gate: "closed" } }] },
+        ],
+      },
+    },
+    frozen: {
+      // No intents at all while frozen: the gate, CNPG and the lease stay exactly as they are.
+      on: {
+        EVALUATE: [
+          {
+            guard: "released",
+            target: "initializing",
+            actions: [{ type: "decide", params: { to: "initializing", why: "release" } }],
+          },
+        ],
+      },
+    },
+  },
+});

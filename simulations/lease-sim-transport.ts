@@ -1,0 +1,74 @@
+// The lease-witness transport over the simulated network: the request reaches the witness after the
+// link latency (or is lost), is applied there with RFC 2136 semantics (LeaseWitnessStore), and the
+// answer travels back (or is lost). A lost request or answer is an error at the asker's timeout; a
+// request that arrives after the asker gave up is still applied, as on a real network.
+import type { Clock } from "../src/core/clock.ts";
+import type { LeaseWitnessStore } from "../src/core/lease-memory-transport.ts";
+import type {
+  LeaseCasResult,
+  LeaseReadResult,
+  LeaseValue,
+  LeaseWitnessTransport,
+} from "../src/core/lease-transport.ts";
+import type { EventQueue } from "./event-queue.ts";
+import type { Network } from "./network.ts";
+
+export class SimLeaseTransport implements LeaseWitnessTransport {
+  constructor(
+    readonly name: string,
+    private readonly from: string,
+    private readonly store: LeaseWitnessStore,
+    private readonly net: Network,
+    private readonly q: EventQueue,
+    private readonly clock: Clock,
+    /** Told whenever a promise settles, so the simulator drains microtasks before going on. */
+    private readonly settled: () => void,
+  ) {}
+
+  private op<T>(apply: () => T, timeoutMs: number, lostAs: T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      let done = false;
+      const finish = (v: T) => {
+        if (done) return;
+        done = true;
+        this.clock.clearTimeout(timer);
+        this.settled();
+        resolve(v);
+      };
+      const timer = this.clock.setTimeout(() => finish(lostAs), timeoutMs);
+      const there = this.net.packet(this.from, this.name);
+      if (there === undefined) return;
+      this.q.schedule(this.q.now + there, () => {
+        if (!this.net.nodeUp(this.name)) return;
+        const result = apply();
+        const back = this.net.packet(this.name, this.from);
+        if (back === undefined) return;
+        this.q.schedule(this.q.now + back, () => finish(result));
+      });
+    });
+  }
+
+  read(service: string, timeoutMs: number): Promise<LeaseReadResult> {
+    return this.op<LeaseReadResult>(
+      () => {
+        const v = this.store.read(service);
+        return v === null ? { kind: "absent" } : { kind: "value", value: { ...v } };
+      },
+      timeoutMs,
+      { kind: "error", reason: "timeout" },
+    );
+  }
+
+  compareAndSwap(
+    service: string,
+    expected: LeaseValue | null,
+    next: LeaseValue,
+    timeoutMs: number,
+  ): Promise<LeaseCasResult> {
+    return this.op<LeaseCasResult>(
+      () => (this.store.apply(service, expected, next) === "ok" ? { kind: "ok" } : { kind: "conflict" }),
+      timeoutMs,
+      { kind: "error", reason: "timeout" },
+    );
+  }
+}

@@ -1,0 +1,42 @@
+// Random runs split over worker threads (one per core): job k runs its share with seed + k, so a
+// given (runs, seed, jobs) is deterministic, and each failure still prints its own seed and path.
+import { cpus } from "node:os";
+import { Worker } from "node:worker_threads";
+import { mergeSummaries, type RandomOptions, runRandom, type Summary } from "./runner.ts";
+
+export type JobOptions = Omit<RandomOptions, "onRun">;
+
+export async function runRandomParallel(o: JobOptions, jobs: number): Promise<Summary> {
+  const n = Math.max(1, Math.min(jobs, o.runs));
+  if (n === 1) return runRandom(o);
+  const parts = Array.from({ length: n }, (_, k) => ({
+    ...o,
+    seed: o.seed + k,
+    runs: Math.floor(o.runs / n) + (k < o.runs % n ? 1 : 0),
+  }));
+  const t0 = performance.now();
+  const results = await Promise.all(parts.map((p) => inWorker(p)));
+  const merged = mergeSummaries(results);
+  merged.wallMs = performance.now() - t0;
+  merged.simulatedToWall = merged.simulatedMs / merged.wallMs;
+  merged.seed = o.seed;
+  return merged;
+}
+
+function inWorker(o: JobOptions): Promise<Summary> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL("./worker.ts", import.meta.url), {
+      workerData: o,
+      execArgv: ["--import", "tsx"],
+    });
+    w.once("message", (m: Summary) => resolve(m));
+    w.once("error", reject);
+    w.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`simulation worker exited with ${code}`));
+    });
+  });
+}
+
+export function defaultJobs(): number {
+  return Math.max(1, cpus().length);
+}

@@ -1,0 +1,686 @@
+// One simulated deployment: regions running the real service machine, the real quorum evaluation
+// and the real lease core (through LeaseDriver and a simulated RFC 2136 transport), CNPG and the
+// readiness gate as simulated actuators, all on one event queue in virtual time. The world keeps
+// the ground truth: which region is writable (CNPG primary, not fenced, gate open) at every
+// instant, and every transition, intent and decision.
+import { type Actor, createActor } from "xstate";
+import type { Intent } from "../machines/intents.ts";
+import { serviceMachine } from "../machines/service-machine.ts";
+import { type ServiceStatus, stateName, statusOf } from "../machines/status.ts";
+import type { ServiceSpec } from "../src/core/decision.ts";
+import {
+  type CnpgStatus,
+  type LocalServiceState,
+  type Override,
+  type PeerServiceReport,
+  type RegionHeartbeat,
+  type ServiceEvidence,
+  serviceEvidence,
+} from "../src/core/evidence.ts";
+import type { LeaseView } from "../src/core/lease-core.ts";
+import { LeaseDriver } from "../src/core/lease-driver.ts";
+import { LeaseWitnessStore } from "../src/core/lease-memory-transport.ts";
+import { EventQueue } from "./event-queue.ts";
+import { SimLeaseTransport } from "./lease-sim-transport.ts";
+import { Network, type WitnessSpec } from "./network.ts";
+import { Rng } from "./prng.ts";
+import { SimProber } from "./prober.ts";
+import type { Fault } from "./schedule.ts";
+import { VirtualClock } from "./virtual-clock.ts";
+
+export interface SimTiming {
+  readonly probeIntervalMs: number;
+  readonly probeTimeoutMs: number;
+  readonly retries: number;
+  readonly fenceAfterMs: number;
+  readonly promoteAfterMs: number;
+  readonly holdDownMs: number;
+}
+
+export interface SimConfig {
+  readonly seed: number;
+  readonly service: string;
+  readonly safety: "witness" | "lease" | "manual";
+  /** Highest priority first; the first is the initial primary. */
+  readonly regions: readonly string[];
+  readonly regionLoc: Readonly<Record<string, string>>;
+  readonly witnesses: readonly WitnessSpec[];
+  readonly leaseWitnesses: readonly { readonly name: string; readonly loc: string }[];
+  readonly timing: SimTiming;
+  readonly lease: { readonly ttlMs: number; readonly marginMs: number; readonly maxClockDrift: number };
+  /** Clock rate per region (1 ± drift, within lease.maxClockDrift). */
+  readonly clockRate: Readonly<Record<string, number>>;
+  readonly actuation: {
+    readonly gateMs: number;
+    readonly fenceMs: number;
+    readonly promoteMs: number;
+    readonly demoteMs: number;
+  };
+  readonly resolverGiveUpMs: number;
+  readonly infraCacheMs: number;
+  readonly latency: { readonly nearMs: number; readonly farMs: number };
+  readonly durationMs: number;
+  readonly faults: readonly Fault[];
+}
+
+export interface Transition {
+  readonly at: number;
+  readonly region: string;
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+  /** Counted: after the region's first steady state and not a restore after a restart. */
+  readonly counted: boolean;
+}
+
+export interface IntentRecord {
+  readonly at: number;
+  readonly region: string;
+  readonly intent: Intent;
+  readonly state: string;
+}
+
+export interface Promotion {
+  readonly at: number;
+  readonly region: string;
+  readonly epoch: number;
+  /** Writable regions other than this one at the instant promoteCnpg was emitted. */
+  readonly othersWritable: readonly string[];
+  /** Independent recount of the raw evidence behind an automatic promotion (null for planned/override). */
+  readonly audit: { readonly downVotes: number; readonly q: number; readonly unknownCounted: boolean } | null;
+  readonly automatic: boolean;
+}
+
+export interface Sample {
+  readonly at: number;
+  readonly region: string;
+  readonly state: string;
+  readonly gate: boolean;
+  readonly cnpg: string;
+  readonly writable: boolean;
+  readonly selfOk: number;
+  readonly votes: string;
+  readonly leaseHolder: string | null;
+  readonly up: boolean;
+}
+
+interface Incarnation {
+  readonly clock: VirtualClock;
+  readonly actor: Actor<typeof serviceMachine>;
+  readonly driver: LeaseDriver | null;
+  readonly n: number;
+  roundTimer: unknown;
+  round: number;
+  stopped: boolean;
+}
+
+class RegionSim {
+  up = true;
+  controllerUp = true;
+  gateOpen = false;
+  cnpg: CnpgStatus;
+  replicaUnhealthy = 0;
+  status: ServiceStatus | undefined;
+  leaseAttempt = { epoch: 0, seq: 0 };
+  published: PeerServiceReport | undefined;
+  inc: Incarnation | null = null;
+  incarnations = 0;
+  state = "down";
+  steady = false;
+  lastEvidence: ServiceEvidence | null = null;
+  lease: LeaseView | null = null;
+  readonly physicalClock: VirtualClock;
+
+  constructor(
+    readonly name: string,
+    cnpg: CnpgStatus,
+    clock: VirtualClock,
+  ) {
+    this.cnpg = cnpg;
+    this.physicalClock = clock;
+  }
+}
+
+export class World {
+  readonly q = new EventQueue();
+  readonly rng: Rng;
+  readonly net: Network;
+  readonly regions = new Map<string, RegionSim>();
+  readonly leaseStores = new Map<string, LeaseWitnessStore>();
+  readonly prober: SimProber;
+  readonly transitions: Transition[] = [];
+  readonly intents: IntentRecord[] = [];
+  readonly promotions: Promotion[] = [];
+  /** [from, to) intervals per region during which it was writable. */
+  readonly writable: { region: string; from: number; to: number | null }[] = [];
+  readonly samples: Sample[] = [];
+  readonly overlaps: { at: number; regions: string[] }[] = [];
+  readonly errors: string[] = [];
+  readonly epochs: { at: number; region: string; epoch: number }[] = [];
+  private readonly overrides: Override[] = [];
+  private asyncSettled = false;
+  private readonly spec: (r: string) => ServiceSpec;
+
+  constructor(readonly cfg: SimConfig) {
+    this.rng = new Rng(cfg.seed);
+    const nodes = [
+      ...cfg.regions.map((r) => ({ id: r, loc: cfg.regionLoc[r] ?? "net" })),
+      ...cfg.leaseWitnesses.map((l) => ({ id: l.name, loc: l.loc })),
+    ];
+    this.net = new Network(nodes, cfg.witnesses, this.rng, (a, b) =>
+      a === b ? cfg.latency.nearMs : cfg.latency.farMs,
+    );
+    for (const l of cfg.leaseWitnesses) this.leaseStores.set(l.name, new LeaseWitnessStore());
+    const timing = {
+      probeIntervalMs: cfg.timing.probeIntervalMs,
+      probeTimeoutMs: cfg.timing.probeTimeoutMs,
+      fenceAfterMs: cfg.timing.fenceAfterMs,
+      promoteAfterMs: cfg.timing.promoteAfterMs,
+      holdDownMs: cfg.timing.holdDownMs,
+    };
+    this.spec = (r) => ({
+      service: cfg.service,
+      region: r,
+      regions: cfg.regions,
+      witnesses: cfg.witnesses.map((w) => w.name),
+      safety: cfg.safety,
+      timing,
+    });
+    const primary = cfg.regions[0]!;
+    cfg.regions.forEach((r, i) => {
+      const rate = cfg.clockRate[r] ?? 1;
+      const clock = new VirtualClock(this.q, rate, 1_000_000 * (i + 1), `clock of ${r}`);
+      const cnpg: CnpgStatus =
+        r === primary
+          ? { role: "primary", fenced: false, primary }
+          : { role: "replica", fenced: false, primary };
+      this.regions.set(r, new RegionSim(r, cnpg, clock));
+    });
+    this.prober = new SimProber(
+      this.net,
+      {
+        regions: cfg.regions,
+        heartbeat: (r) => this.heartbeat(r),
+        local: (r) => this.local(r),
+        overrides: () => ({ [cfg.service]: [...this.overrides] }),
+      },
+      {
+        witnesses: cfg.witnesses.map((w) => w.name),
+        timeoutMs: cfg.timing.probeTimeoutMs,
+        retries: cfg.timing.retries,
+        resolverGiveUpMs: cfg.resolverGiveUpMs,
+        infraCacheMs: cfg.infraCacheMs,
+      },
+      () => this.q.now,
+    );
+  }
+
+  // ---- ground truth -------------------------------------------------------------------------
+
+  isWritable(r: RegionSim): boolean {
+    return r.up && r.cnpg.role === "primary" && !r.cnpg.fenced && r.gateOpen;
+  }
+
+  writableNow(): string[] {
+    return [...this.regions.values()].filter((r) => this.isWritable(r)).map((r) => r.name);
+  }
+
+  private ledger(): void {
+    const now = this.q.now;
+    for (const r of this.regions.values()) {
+      const w = this.isWritable(r);
+      const open = this.writable.find((x) => x.region === r.name && x.to === null);
+      if (w && !open) this.writable.push({ region: r.name, from: now, to: null });
+      if (!w && open) open.to = now;
+    }
+    const both = this.writableNow();
+    if (both.length > 1) this.overlaps.push({ at: now, regions: both });
+  }
+
+  // ---- what the prober sees -----------------------------------------------------------------
+
+  private heartbeat(r: string): RegionHeartbeat | undefined {
+    const reg = this.regions.get(r)!;
+    if (!reg.up || !reg.controllerUp) return undefined;
+    return {
+      region: r,
+      incarnation: reg.incarnations,
+      services: reg.published ? { [this.cfg.service]: reg.published } : {},
+    };
+  }
+
+  private local(r: string): Record<string, LocalServiceState> {
+    const reg = this.regions.get(r)!;
+    return {
+      [this.cfg.service]: { replicaHealthy: reg.up && reg.replicaUnhealthy === 0, cnpg: { ...reg.cnpg } },
+    };
+  }
+
+  // ---- controllers ----------------------------------------------------------------------------
+
+  private startController(reg: RegionSim): void {
+    reg.incarnations += 1;
+    const clock = reg.physicalClock.fork(`controller ${reg.name}#${reg.incarnations}`);
+    const actor = createActor(serviceMachine, {
+      input: { spec: this.spec(reg.name), clock, cnpg: { ...reg.cnpg }, restored: reg.status },
+      clock,
+    });
+    let driver: LeaseDriver | null = null;
+    const inc: Incarnation = {
+      clock,
+      actor,
+      driver: null,
+      n: reg.incarnations,
+      roundTimer: undefined,
+      round: 0,
+      stopped: false,
+    };
+    if (this.cfg.safety === "lease") {
+      driver = new LeaseDriver({
+        params: {
+          self: reg.name,
+          ttlMs: this.cfg.lease.ttlMs,
+          marginMs: this.cfg.lease.marginMs,
+          witnesses: this.cfg.leaseWitnesses.length,
+        },
+        service: this.cfg.service,
+        transports: this.cfg.leaseWitnesses.map(
+          (l) =>
+            new SimLeaseTransport(
+              l.name,
+              reg.name,
+              this.leaseStores.get(l.name)!,
+              this.net,
+              this.q,
+              clock,
+              () => {
+                this.asyncSettled = true;
+              },
+            ),
+        ),
+        clock,
+        opTimeoutMs: this.cfg.timing.probeTimeoutMs,
+        lastAttempt: reg.leaseAttempt,
+        persistAttempt: (a) => {
+          reg.leaseAttempt = { ...a };
+        },
+        onView: (v) => {
+          if (inc.stopped) return;
+          reg.lease = v;
+          actor.send({ type: "LEASE", lease: v });
+        },
+      });
+    }
+    (inc as { driver: LeaseDriver | null }).driver = driver;
+    reg.inc = inc;
+    actor.on("*", (intent) => {
+      if (!inc.stopped) this.intent(reg, intent as Intent);
+    });
+    actor.subscribe({
+      next: (s) => {
+        if (inc.stopped) return;
+        const st = statusOf(s);
+        reg.status = st;
+        this.epochs.push({ at: this.q.now, region: reg.name, epoch: st.epoch });
+        const name = stateName(s);
+        if (name !== reg.state) {
+          const from = reg.state;
+          const counted = reg.steady && from !== "initializing" && name !== "initializing";
+          this.transitions.push({
+            at: this.q.now,
+            region: reg.name,
+            from,
+            to: name,
+            reason: s.context.decision.reason,
+            counted,
+          });
+          if (name === "primary.serving" || name === "standby.following") reg.steady = true;
+          reg.state = name;
+          this.sample();
+        }
+      },
+      error: (e) => {
+        this.errors.push(`${reg.name}: machine error: ${(e as Error).message}`);
+      },
+    });
+    reg.state = "initializing";
+    reg.controllerUp = true;
+    actor.start();
+    driver?.start();
+    const round = () => {
+      if (inc.stopped) return;
+      inc.round += 1;
+      const started = clock.now();
+      const n = inc.round;
+      const ev = this.prober.round(reg.name, n, started, started + this.cfg.timing.probeTimeoutMs);
+      clock.setTimeout(() => {
+        if (inc.stopped) return;
+        const fresh = { ...ev, local: this.local(reg.name), completedAt: clock.now() };
+        const sev = serviceEvidence(fresh, this.cfg.service);
+        reg.lastEvidence = sev;
+        actor.send({ type: "EVIDENCE", evidence: sev });
+      }, this.cfg.timing.probeTimeoutMs);
+      inc.roundTimer = clock.setTimeout(round, this.cfg.timing.probeIntervalMs);
+    };
+    // Rounds start at a random phase, as independent controllers do.
+    inc.roundTimer = clock.setTimeout(round, this.rng.next() * this.cfg.timing.probeIntervalMs);
+  }
+
+  private stopController(reg: RegionSim): void {
+    const inc = reg.inc;
+    if (!inc) return;
+    inc.stopped = true;
+    inc.driver?.stop();
+    inc.actor.stop();
+    inc.clock.stop();
+    reg.inc = null;
+    reg.controllerUp = false;
+    reg.lease = null;
+    reg.state = "down";
+  }
+
+  // ---- actuators ------------------------------------------------------------------------------
+
+  private later(ms: number, fn: () => void): void {
+    this.q.schedule(this.q.now + ms, fn);
+  }
+
+  private notifyCnpg(reg: RegionSim): void {
+    this.ledger();
+    if (reg.inc && !reg.inc.stopped) reg.inc.actor.send({ type: "CNPG", cnpg: { ...reg.cnpg } });
+  }
+
+  private intent(reg: RegionSim, i: Intent): void {
+    const a = this.cfg.actuation;
+    this.intents.push({ at: this.q.now, region: reg.name, intent: i, state: reg.state });
+    switch (i.type) {
+      case "openGate":
+        this.later(a.gateMs, () => {
+          if (reg.up) reg.gateOpen = true;
+          this.ledger();
+        });
+        break;
+      case "closeGate":
+        this.later(a.gateMs, () => {
+          reg.gateOpen = false;
+          this.ledger();
+        });
+        break;
+      case "fenceCnpg":
+        this.later(a.fenceMs, () => {
+          reg.cnpg = { ...reg.cnpg, fenced: true };
+          this.notifyCnpg(reg);
+        });
+        break;
+      case "unfenceCnpg":
+        this.later(a.fenceMs, () => {
+          reg.cnpg = { ...reg.cnpg, fenced: false };
+          this.notifyCnpg(reg);
+        });
+        break;
+      case "promoteCnpg": {
+        const others = this.writableNow().filter((r) => r !== reg.name);
+        // Emitted on entry to promoting, before the snapshot updates: reg.state is where it came from.
+        const planned = reg.inc?.actor.getSnapshot().context.planned === true;
+        const auto = reg.state === "standby.suspecting" || (reg.state === "standby.acquiring" && !planned);
+        this.promotions.push({
+          at: this.q.now,
+          region: reg.name,
+          epoch: i.epoch,
+          othersWritable: others,
+          audit: auto ? this.audit(reg) : null,
+          automatic: !!auto,
+        });
+        this.later(a.promoteMs, () => {
+          reg.cnpg = { role: "primary", fenced: false, primary: reg.name };
+          this.notifyCnpg(reg);
+        });
+        break;
+      }
+      case "demoteCnpg":
+        this.later(a.demoteMs, () => {
+          const was = reg.cnpg.role === "primary";
+          reg.cnpg = {
+            role: "replica",
+            fenced: false,
+            primary: i.primary,
+            demotionToken: was ? `token-${reg.name}-${Math.round(this.q.now)}` : undefined,
+          };
+          this.notifyCnpg(reg);
+        });
+        break;
+      case "publish":
+        reg.published = i.report;
+        break;
+      case "leaseGoal":
+        reg.inc?.driver?.setGoal(i.goal);
+        break;
+      case "emitEvent":
+        break;
+    }
+  }
+
+  /** Recount, from the raw evidence and independently of witness-quorum.ts, the votes behind a promotion. */
+  private audit(reg: RegionSim): Promotion["audit"] {
+    const ev = reg.lastEvidence;
+    const primary = reg.status?.primary;
+    if (!ev || !primary) return { downVotes: 0, q: 1, unknownCounted: false };
+    const names = this.cfg.witnesses.map((w) => w.name);
+    let down = 0;
+    let unknownCounted = false;
+    for (const n of names) {
+      const r = ev.witnesses.find((w) => w.witness === n);
+      const v = r?.peers[primary]?.vote;
+      if (v === "down" && r?.self === "ok") down += 1;
+      if (v === "unknown" && r === undefined) unknownCounted = true;
+    }
+    return { downVotes: down, q: Math.floor(names.length / 2) + 1, unknownCounted };
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  private linkDown(a: string, b: string, delta: 1 | -1): void {
+    this.net.setLinkDown(a, b, delta);
+    this.net.setLinkDown(b, a, delta);
+  }
+
+  private othersOf(node: string): string[] {
+    return this.net.nodes().filter((n) => n !== node);
+  }
+
+  private crash(reg: RegionSim, delta: 1 | -1): void {
+    if (delta === 1) {
+      if (!reg.up) return;
+      this.stopController(reg);
+      reg.up = false;
+      reg.gateOpen = false;
+      this.net.setNodeDown(reg.name, 1);
+      this.ledger();
+    } else {
+      if (reg.up) return;
+      reg.up = true;
+      this.net.setNodeDown(reg.name, -1);
+      this.startController(reg);
+      this.ledger();
+    }
+  }
+
+  private applyFault(f: Fault): void {
+    const end = (fn: () => void) => {
+      if ("for" in f) this.q.schedule(f.at + f.for, fn);
+    };
+    switch (f.kind) {
+      case "crash": {
+        const reg = this.regions.get(f.region)!;
+        if (!reg.up) return;
+        this.crash(reg, 1);
+        end(() => this.crash(reg, -1));
+        break;
+      }
+      case "restart": {
+        const reg = this.regions.get(f.region)!;
+        if (!reg.up || !reg.controllerUp) return;
+        this.stopController(reg);
+        this.net.setNodeDown(reg.name, 1);
+        end(() => {
+          this.net.setNodeDown(reg.name, -1);
+          if (reg.up && !reg.controllerUp) this.startController(reg);
+        });
+        break;
+      }
+      case "cut":
+        this.linkDown(f.a, f.b, 1);
+        end(() => this.linkDown(f.a, f.b, -1));
+        break;
+      case "oneway":
+        this.net.setLinkDown(f.from, f.to, 1);
+        end(() => this.net.setLinkDown(f.from, f.to, -1));
+        break;
+      case "isolate":
+        for (const n of this.othersOf(f.region)) this.linkDown(f.region, n, 1);
+        end(() => {
+          for (const n of this.othersOf(f.region)) this.linkDown(f.region, n, -1);
+        });
+        break;
+      case "flaky":
+        this.net.setLoss(f.a, f.b, f.loss, true);
+        this.net.setLoss(f.b, f.a, f.loss, true);
+        end(() => {
+          this.net.setLoss(f.a, f.b, f.loss, false);
+          this.net.setLoss(f.b, f.a, f.loss, false);
+        });
+        break;
+      case "nodeDown":
+        this.net.setNodeDown(f.node, 1);
+        end(() => this.net.setNodeDown(f.node, -1));
+        break;
+      case "geoSplit": {
+        const pairs: [string, string][] = [];
+        for (const a of this.net.nodes())
+          for (const b of this.net.nodes())
+            if (f.left.includes(this.net.locOf(a)) && f.right.includes(this.net.locOf(b))) pairs.push([a, b]);
+        for (const [a, b] of pairs) this.linkDown(a, b, 1);
+        end(() => {
+          for (const [a, b] of pairs) this.linkDown(a, b, -1);
+        });
+        break;
+      }
+      case "replicaUnhealthy": {
+        const reg = this.regions.get(f.region)!;
+        reg.replicaUnhealthy += 1;
+        end(() => {
+          reg.replicaUnhealthy -= 1;
+        });
+        break;
+      }
+      case "switchover": {
+        const o: Override = {
+          action: "switchover",
+          region: f.to,
+          reason: "planned switchover",
+          id: `sw-${f.at}`,
+        };
+        this.overrides.push(o);
+        // The operator deletes the override once the switchover is done (one hold-down later).
+        this.q.schedule(f.at + this.cfg.timing.holdDownMs, () =>
+          this.overrides.splice(this.overrides.indexOf(o), 1),
+        );
+        break;
+      }
+      case "freeze": {
+        const o: Override = { action: "freeze", reason: "maintenance", id: `fr-${f.at}` };
+        this.overrides.push(o);
+        end(() => this.overrides.splice(this.overrides.indexOf(o), 1));
+        break;
+      }
+    }
+  }
+
+  // ---- running ------------------------------------------------------------------------------
+
+  frozenWindows(): { from: number; to: number }[] {
+    return this.cfg.faults
+      .filter((f) => f.kind === "freeze")
+      .map((f) => ({ from: f.at, to: f.at + (f as { for: number }).for }));
+  }
+
+  private sample(): void {
+    const now = this.q.now;
+    for (const r of this.regions.values()) {
+      const ev = r.lastEvidence;
+      const primary = r.status?.primary;
+      this.samples.push({
+        at: now,
+        region: r.name,
+        state: r.state,
+        gate: r.gateOpen,
+        cnpg: `${r.cnpg.role}${r.cnpg.fenced ? "+fenced" : ""}`,
+        writable: this.isWritable(r),
+        selfOk: ev ? ev.witnesses.filter((w) => w.self === "ok").length : 0,
+        votes:
+          ev && primary && primary !== r.name
+            ? ev.witnesses.map((w) => (w.peers[primary]?.vote ?? "unknown")[0]).join("")
+            : "",
+        leaseHolder: r.lease?.holder ?? null,
+        up: r.up,
+      });
+    }
+  }
+
+  async run(opts: { sampleEveryMs?: number } = {}): Promise<void> {
+    for (const reg of this.regions.values()) this.startController(reg);
+    for (const f of this.cfg.faults) this.q.schedule(f.at, () => this.applyFault(f));
+    if (opts.sampleEveryMs) {
+      const every = opts.sampleEveryMs;
+      const tick = () => {
+        this.sample();
+        if (this.q.now + every <= this.cfg.durationMs) this.q.schedule(this.q.now + every, tick);
+      };
+      this.q.schedule(0, tick);
+    }
+    this.ledger();
+    for (;;) {
+      const t = this.q.peekTime();
+      if (t === undefined || t > this.cfg.durationMs) break;
+      const e = this.q.pop()!;
+      this.q.now = e.at;
+      if (e.fn) {
+        try {
+          e.fn();
+        } catch (err) {
+          this.errors.push(`at ${e.at}: ${(err as Error).stack ?? String(err)}`);
+          break;
+        }
+      }
+      if (this.asyncSettled) {
+        this.asyncSettled = false;
+        // Let promise continuations (the lease driver awaiting the simulated transport) run at
+        // this same virtual instant before the next event.
+        await new Promise<void>((r) => setImmediate(r));
+        while (this.asyncSettled) {
+          this.asyncSettled = false;
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      }
+    }
+    this.q.now = this.cfg.durationMs;
+    for (const w of this.writable) if (w.to === null) w.to = this.cfg.durationMs;
+    this.sample();
+    for (const reg of this.regions.values())
+      this.final.set(reg.name, {
+        state: reg.state,
+        cnpg: { ...reg.cnpg },
+        up: reg.up,
+        gate: reg.gateOpen,
+        writable: this.isWritable(reg),
+        epoch: reg.status?.epoch ?? 0,
+      });
+    for (const reg of this.regions.values()) this.stopController(reg);
+  }
+
+  /** Each region as the run ended (before the controllers were stopped). */
+  readonly final = new Map<
+    string,
+    { state: string; cnpg: CnpgStatus; up: boolean; gate: boolean; writable: boolean; epoch: number }
+  >();
+}

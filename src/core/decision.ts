@@ -1,0 +1,155 @@
+// The decision core: turns one per-service evidence view (plus what the machine already knows:
+// its epoch, the region it believes primary) into an Assessment, the plain facts every guard of the
+// service machine reads. Pure; the words in `reason` go to status and `splitguard explain`.
+import { type PeerServiceReport, peerReport, peerSighted, type ServiceEvidence } from "./evidence.ts";
+import type { LeaseView } from "./lease-core.ts";
+import { type PeerVerdict, peerVerdict, type SelfQuorum, selfQuorum } from "./witness-quorum.ts";
+
+export type SafetyMode = "witness" | "lease" | "manual";
+
+export interface ServiceTiming {
+  readonly probeIntervalMs: number;
+  readonly probeTimeoutMs: number;
+  readonly fenceAfterMs: number;
+  readonly promoteAfterMs: number;
+  readonly holdDownMs: number;
+}
+
+export interface ServiceSpec {
+  readonly service: string;
+  readonly region: string;
+  /** Every region of the service, highest priority first. */
+  readonly regions: readonly string[];
+  /** The configured witness resolvers (the quorum is counted over these). */
+  readonly witnesses: readonly string[];
+  readonly safety: SafetyMode;
+  readonly timing: ServiceTiming;
+}
+
+export interface PeerFacts {
+  readonly verdict: PeerVerdict;
+  /** Seen alive by any path this round (direct answer or an `up` vote). */
+  readonly sighted: boolean;
+  readonly direct: boolean;
+  /** Down-quorum and no sighting: the peer is lost as far as this round can tell. */
+  readonly lost: boolean;
+  readonly report: PeerServiceReport | undefined;
+}
+
+export interface Assessment {
+  readonly round: number;
+  readonly at: number;
+  readonly self: SelfQuorum;
+  readonly peers: Readonly<Record<string, PeerFacts>>;
+  /** Every peer answered us directly this round. */
+  readonly allPeersDirect: boolean;
+  readonly replicaHealthy: boolean;
+  /** A peer publishing primary/promoting with a newer claim than ours (epoch, then priority). */
+  readonly newerPrimary: { readonly region: string; readonly epoch: number } | undefined;
+  /** The strongest primary/promoting claim any peer publishes this round. */
+  readonly strongestClaim: { readonly region: string; readonly epoch: number } | undefined;
+}
+
+export function peersOf(spec: ServiceSpec): string[] {
+  return spec.regions.filter((r) => r !== spec.region);
+}
+
+export function priorityOf(spec: ServiceSpec, region: string): number {
+  const i = spec.regions.indexOf(region);
+  return i < 0 ? spec.regions.length : i;
+}
+
+/** True when `a`'s claim (epoch, then region priority) beats `b`'s. */
+export function claimBeats(spec: ServiceSpec, a: string, aEpoch: number, b: string, bEpoch: number): boolean {
+  if (aEpoch !== bEpoch) return aEpoch > bEpoch;
+  return priorityOf(spec, a) < priorityOf(spec, b);
+}
+
+export function assess(spec: ServiceSpec, ev: ServiceEvidence, ownEpoch: number, at: number): Assessment {
+  const peers: Record<string, PeerFacts> = {};
+  let strongest: Assessment["strongestClaim"];
+  for (const p of peersOf(spec)) {
+    const verdict = peerVerdict(spec.witnesses, ev, p);
+    const sighted = peerSighted(ev, p);
+    const report = peerReport(ev, p);
+    peers[p] = {
+      verdict,
+      sighted,
+      direct: ev.direct[p]?.reachable === true,
+      lost: verdict.downQuorum && !sighted,
+      report,
+    };
+    if (
+      report &&
+      (report.role === "primary" || report.role === "promoting") &&
+      (!strongest || claimBeats(spec, p, report.epoch, strongest.region, strongest.epoch))
+    )
+      strongest = { region: p, epoch: report.epoch };
+  }
+  const newerPrimary =
+    strongest && claimBeats(spec, strongest.region, strongest.epoch, spec.region, ownEpoch)
+      ? strongest
+      : undefined;
+  return {
+    round: ev.round,
+    at,
+    self: selfQuorum(spec.witnesses, ev),
+    peers,
+    allPeersDirect: peersOf(spec).every((p) => peers[p]!.direct),
+    replicaHealthy: ev.local.replicaHealthy,
+    newerPrimary,
+    strongestClaim: strongest,
+  };
+}
+
+/**
+ * Whether the primary may keep its gate open this round (DESIGN §5).
+ * witness/manual: self-quorum, or a direct acknowledgement from every peer.
+ * lease: the lease is held and its last renewal succeeded.
+ */
+export function primaryHealthy(spec: ServiceSpec, a: Assessment | null, lease: LeaseView | null): boolean {
+  if (spec.safety === "lease") return lease?.held === true && lease.lastWriteOk === true;
+  if (!a) return false;
+  return a.self.ok || a.allPeersDirect;
+}
+
+export function healthReason(spec: ServiceSpec, a: Assessment | null, lease: LeaseView | null): string {
+  if (spec.safety === "lease")
+    return lease
+      ? `lease ${lease.held ? `held until ${lease.holdUntil}` : "not held"}; ${lease.reason}`
+      : "no lease round yet";
+  if (!a) return "no evidence round yet";
+  const direct = peersOf(spec).filter((p) => a.peers[p]!.direct);
+  return `${a.self.reason}; ${direct.length} of ${peersOf(spec).length} peers answered directly`;
+}
+
+/** A compact, serialisable record of the evidence behind a decision. */
+export interface EvidenceSummary {
+  readonly round: number | null;
+  readonly selfQuorum: string | null;
+  readonly peers: Readonly<Record<string, string>>;
+  readonly lease: string | null;
+  readonly replicaHealthy: boolean | null;
+}
+
+export function summarize(spec: ServiceSpec, a: Assessment | null, lease: LeaseView | null): EvidenceSummary {
+  const peers: Record<string, string> = {};
+  if (a)
+    for (const p of peersOf(spec)) {
+      const f = a.peers[p]!;
+      const rep = f.report ? `, reports ${f.report.role} epoch ${f.report.epoch}` : "";
+      peers[p] =
+        `${f.verdict.reason}; ${f.sighted ? "sighted" : "not sighted"}${f.direct ? " directly" : ""}${rep}`;
+    }
+  return {
+    round: a?.round ?? null,
+    selfQuorum: a?.self.reason ?? null,
+    peers,
+    lease: lease
+      ? lease.held
+        ? `held until ${lease.holdUntil} (epoch ${lease.epoch})`
+        : `not held: ${lease.reason}`
+      : null,
+    replicaHealthy: a?.replicaHealthy ?? null,
+  };
+}

@@ -1,0 +1,293 @@
+// Hand-pinned transitions: each test names the source state, the evidence, and the target it must
+// reach (or must not), and the intents it must emit. The generated path test (service-machine.graph
+// .test.ts) takes its expectations from the machine; these take them from DESIGN §4 and §5.
+import { describe, expect, it } from "vitest";
+import { demotingReport, evidence, harness, lease, primaryReport, standbyReport } from "./fixtures.ts";
+
+const PRIMARY = { role: "primary" as const, fenced: false, primary: "eu" };
+const REPLICA = { role: "replica" as const, fenced: false, primary: "eu" };
+const healthyEu = evidence("eu", { peers: { us: { direct: true, report: standbyReport() } } });
+const isolatedEu = evidence("eu", { selfOk: 0, peers: { us: { vote: "unknown" } } });
+const usSeesEu = evidence("us", { peers: { eu: { direct: true, report: primaryReport() } } });
+const usLostEu = evidence("us", { peers: { eu: { vote: "down" } } });
+
+function standbyUs(safety: "witness" | "lease" | "manual" = "witness", regions?: string[]) {
+  const h = harness("us", { cnpg: REPLICA, safety, regions });
+  h.send(usSeesEu);
+  return h;
+}
+
+describe("initializing", () => {
+  it("enters primary.atRisk for CNPG primary and serves after the first healthy round", () => {
+    const h = harness("eu", { cnpg: PRIMARY });
+    expect(h.state()).toBe("primary.atRisk");
+    h.send(healthyEu);
+    expect(h.state()).toBe("primary.serving");
+    expect(h.types()).toContain("openGate");
+  });
+
+  it("enters standby.following for a replica", () => {
+    expect(harness("us", { cnpg: REPLICA }).state()).toBe("standby.following");
+  });
+
+  it("enters fenced for a fenced CNPG primary", () => {
+    expect(harness("eu", { cnpg: { ...PRIMARY, fenced: true } }).state()).toBe("fenced");
+  });
+
+  it("resumes a promotion decided before a restart", () => {
+    const restored = {
+      role: "promoting" as const,
+      epoch: 2,
+      primary: "eu",
+      lastHealthyAt: 0,
+      leaseHoldUntil: 0,
+      lastRoleChangeAt: null,
+    };
+    const h = harness("us", { cnpg: REPLICA, restored });
+    expect(h.state()).toBe("standby.promoting");
+  });
+
+  it("never lengthens the fence deadline across a restart (restored lastHealthyAt)", () => {
+    const restored = {
+      role: "primary" as const,
+      epoch: 1,
+      primary: "eu",
+      lastHealthyAt: 0,
+      leaseHoldUntil: 0,
+      lastRoleChangeAt: null,
+    };
+    const h = harness("eu", { cnpg: PRIMARY, restored, at: 50_000 });
+    expect(h.state()).toBe("primary.atRisk");
+    h.advance(10_000); // 60 s after the last healthy round, not 60 s after the restart
+    expect(h.state()).toBe("fenced");
+  });
+});
+
+describe("primary", () => {
+  it("serving -> atRisk on losing self-quorum and every direct ack; atRisk -> serving when it returns", () => {
+    const h = harness("eu", { cnpg: PRIMARY });
+    h.send(healthyEu);
+    h.advance(5_000);
+    h.send(isolatedEu);
+    expect(h.state()).toBe("primary.atRisk");
+    h.advance(5_000);
+    h.send(healthyEu);
+    expect(h.state()).toBe("primary.serving");
+  });
+
+  it("stays serving without witnesses while every peer answers directly", () => {
+    const h = harness("eu", { cnpg: PRIMARY });
+    h.send(healthyEu);
+    h.rounds(
+      120_000,
+      evidence("eu", {
+        selfOk: 0,
+        peers: { us: { vote: "unknown", direct: true, report: standbyReport() } },
+      }),
+    );
+    expect(h.state()).toBe("primary.serving");
+  });
+
+  it("atRisk -> fenced after fenceAfter: closes the gate and fences CNPG", () => {
+    const h = harness("eu", { cnpg: PRIMARY });
+    h.send(healthyEu);
+    h.advance(5_000);
+    h.send(isolatedEu);
+    h.advance(54_000);
+    expect(h.state()).toBe("primary.atRisk");
+    h.advance(1_000);
+    expect(h.state()).toBe("fenced");
+    expect(h.types().slice(-5)).toEqual(["closeGate", "fenceCnpg", "leaseGoal", "publish", "emitEvent"]);
+    expect(h.ctx().decision.reason).toMatch(/no self-quorum/);
+  });
+
+  it("yields to a newer epoch seen anywhere: closes the gate and demotes to follow it", () => {
+    const h = harness("eu", { cnpg: PRIMARY });
+    h.send(healthyEu);
+    h.send(evidence("eu", { peers: { us: { direct: true, report: primaryReport(2) } } }));
+    expect(h.state()).toBe("standby.following");
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us" });
+    expect(h.ctx().epoch).toBe(2);
+  });
+
+  it("lease mode: serves only while the lease is held; fenced at the lease's expiry", () => {
+    const h = harness("eu", { cnpg: PRIMARY, safety: "lease" });
+    h.actor.send({ type: "LEASE", lease: lease(true, 1, null, 30_000) });
+    expect(h.state()).toBe("primary.serving");
+    h.advance(20_000);
+    h.actor.send({ type: "LEASE", lease: { ...lease(true, 1, null, 30_000), lastWriteOk: false } });
+    expect(h.state()).toBe("primary.atRisk");
+    h.advance(10_000);
+    expect(h.state()).toBe("fenced");
+  });
+});
+
+describe("fenced", () => {
+  function fencedEu() {
+    const h = harness("eu", { cnpg: { ...PRIMARY, fenced: true } });
+    expect(h.state()).toBe("fenced");
+    return h;
+  }
+
+  it("resumes only after two healthy rounds with every peer seen as a follower", () => {
+    const h = fencedEu();
+    h.send(healthyEu);
+    expect(h.state()).toBe("fenced");
+    h.rounds(15_000, healthyEu);
+    expect(h.state()).toBe("primary.serving");
+    expect(h.types()).toContain("unfenceCnpg");
+  });
+
+  it("does not resume while a peer cannot be seen", () => {
+    const h = fencedEu();
+    h.rounds(600_000, evidence("eu", { peers: { us: { vote: "down" } } }));
+    expect(h.state()).toBe("fenced");
+  });
+
+  it("follows any peer publishing a newer epoch", () => {
+    const h = fencedEu();
+    h.send(evidence("eu", { peers: { us: { direct: true, report: standbyReport(3) } } }));
+    expect(h.state()).toBe("standby.following");
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us" });
+  });
+});
+
+describe("standby", () => {
+  it("following -> suspecting when a witness quorum votes the primary down and no path sees it", () => {
+    const h = standbyUs();
+    h.send(usLostEu);
+    expect(h.state()).toBe("standby.suspecting");
+  });
+
+  it("does not suspect on unknown votes", () => {
+    const h = standbyUs();
+    h.rounds(300_000, evidence("us", { peers: { eu: { vote: "unknown" } } }));
+    expect(h.state()).toBe("standby.following");
+  });
+
+  it("suspecting -> following on any sighting (a direct answer alone)", () => {
+    const h = standbyUs();
+    h.send(usLostEu);
+    h.send(evidence("us", { peers: { eu: { vote: "down", direct: true } } }));
+    expect(h.state()).toBe("standby.following");
+  });
+
+  it("suspecting -> promoting after promoteAfter of loss every round, then serving once CNPG is primary", () => {
+    const h = standbyUs();
+    h.send(usLostEu);
+    h.rounds(80_000, usLostEu);
+    expect(h.state()).toBe("standby.suspecting");
+    h.rounds(5_000, usLostEu);
+    expect(h.state()).toBe("standby.promoting");
+    expect(h.intents).toContainEqual({ type: "promoteCnpg", epoch: 2, token: undefined });
+    h.actor.send({ type: "CNPG", cnpg: { role: "primary", fenced: false, primary: "us" } });
+    expect(h.state()).toBe("primary.serving");
+    expect(h.types().slice(-5)).toContain("openGate");
+  });
+
+  it("does not promote without self-quorum throughout", () => {
+    const h = standbyUs();
+    h.send(usLostEu);
+    h.rounds(40_000, usLostEu);
+    h.advance(5_000);
+    h.send(evidence("us", { selfOk: 1, peers: { eu: { vote: "down" } } }));
+    h.rounds(60_000, usLostEu);
+    expect(h.state()).not.toBe("standby.promoting");
+  });
+
+  it("does not promote with an unhealthy replica", () => {
+    const h = standbyUs();
+    h.rounds(200_000, evidence("us", { replicaHealthy: false, peers: { eu: { vote: "down" } } }));
+    expect(h.state()).toBe("standby.suspecting");
+  });
+
+  it("manual mode never promotes by itself", () => {
+    const h = standbyUs("manual");
+    h.rounds(600_000, usLostEu);
+    expect(h.state()).toBe("standby.suspecting");
+  });
+
+  it("lease mode: suspecting -> acquiring -> promoting only once the lease is held", () => {
+    const h = standbyUs("lease");
+    h.rounds(90_000, usLostEu);
+    expect(h.state()).toBe("standby.acquiring");
+    expect(h.intents).toContainEqual({ type: "leaseGoal", goal: "acquire" });
+    h.actor.send({ type: "LEASE", lease: lease(false, 1, "eu") });
+    expect(h.state()).toBe("standby.acquiring");
+    h.actor.send({ type: "LEASE", lease: lease(true, 2) });
+    expect(h.state()).toBe("standby.promoting");
+    expect(h.intents).toContainEqual({ type: "promoteCnpg", epoch: 2, token: undefined });
+  });
+
+  it("three regions: a lower-priority region waits while a higher-priority one is alive", () => {
+    const regions = ["eu", "us", "ap"];
+    const h = harness("ap", { cnpg: REPLICA, regions });
+    const ev = evidence("ap", {
+      peers: { eu: { vote: "down" }, us: { vote: "up", report: standbyReport() } },
+    });
+    h.rounds(300_000, ev);
+    expect(h.state()).toBe("standby.suspecting");
+    h.rounds(90_000, evidence("ap", { peers: { eu: { vote: "down" }, us: { vote: "down" } } }));
+    expect(h.state()).toBe("standby.promoting");
+  });
+
+  it("holds down: no automatic promotion within holdDown of losing the primary role", () => {
+    const restored = {
+      role: "standby" as const,
+      epoch: 2,
+      primary: "eu",
+      lastHealthyAt: 0,
+      leaseHoldUntil: 0,
+      lastRoleChangeAt: 0,
+    };
+    const h = harness("us", { cnpg: REPLICA, restored });
+    h.rounds(300_000, usLostEu);
+    expect(h.state()).toBe("standby.suspecting");
+    h.rounds(320_000, usLostEu);
+    expect(h.state()).toBe("standby.promoting");
+  });
+
+  it("planned switchover: promotes with the demotion token the primary published for it", () => {
+    const h = standbyUs();
+    const demoting = demotingReport("us");
+    h.send(evidence("us", { peers: { eu: { direct: true, report: demoting } } }));
+    expect(h.state()).toBe("standby.promoting");
+    expect(h.intents).toContainEqual({ type: "promoteCnpg", epoch: 2, token: "tok" });
+  });
+});
+
+describe("overrides", () => {
+  const freeze = { action: "freeze" as const, reason: "maintenance", id: "f1" };
+
+  it("frozen: no intents and no transitions whatever the evidence, until released", () => {
+    const h = standbyUs();
+    h.send(evidence("us", { overrides: [freeze], peers: { eu: { vote: "down" } } }));
+    expect(h.state()).toBe("frozen");
+    const before = h.intents.length;
+    h.rounds(600_000, evidence("us", { overrides: [freeze], peers: { eu: { vote: "down" } } }));
+    expect(h.state()).toBe("frozen");
+    expect(h.intents.length).toBe(before);
+    h.send(usSeesEu);
+    expect(h.state()).toBe("standby.following");
+  });
+
+  it("switchover: the primary closes its gate and demotes to the target, publishing the token", () => {
+    const h = harness("eu", { cnpg: PRIMARY });
+    const sw = { action: "switchover" as const, region: "us", reason: "planned", id: "s1" };
+    h.send(healthyEu);
+    h.send(evidence("eu", { overrides: [sw], peers: { us: { direct: true, report: standbyReport() } } }));
+    expect(h.state()).toBe("demoting");
+    expect(h.types()).toContain("closeGate");
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us" });
+    h.send(evidence("eu", { overrides: [sw], peers: { us: { direct: true, report: primaryReport(2) } } }));
+    expect(h.state()).toBe("standby.following");
+  });
+
+  it("switchover is refused when the target is not a follower in sight", () => {
+    const h = harness("eu", { cnpg: PRIMARY });
+    const sw = { action: "switchover" as const, region: "us", reason: "planned", id: "s1" };
+    h.send(healthyEu);
+    h.send(evidence("eu", { overrides: [sw], peers: { us: { vote: "down" } } }));
+    expect(h.state()).not.toBe("demoting");
+  });
+});
