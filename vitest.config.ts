@@ -32,6 +32,16 @@ export default defineConfig({
       },
       {
         test: {
+          // A real etcd + kube-apiserver per file (built by scripts/kube-tools.sh, cached outside the clone).
+          name: "kube",
+          include: ["test/kube/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: "dns",
           include: ["test/dns/**/*.test.ts"],
           testTimeout: 120_000,

@@ -9,6 +9,8 @@ export { type Endpoint, parseEndpoint } from "./endpoint.ts";
 
 /** A DNS label as used for regions and hosts: lower case, LDH, 1–63 octets (RFC 1035 §2.3.1). */
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** The same rule as a pattern string, for the CRDs' OpenAPI schemas (src/kube/crds.ts). */
+export const LABEL_PATTERN = LABEL.source;
 
 const label = (what: string) =>
   z.string().regex(LABEL, `${what} must be a lower-case DNS label (a-z, 0-9, '-', at most 63 characters)`);
