@@ -4,23 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeApiError } from "../../src/kube/kube-client.ts";
 import { CLUSTER, cnpgCluster, FO, FS, failoverService, newNamespace } from "./support/fixtures.ts";
-import {
-  type KubeEnv,
-  projectCrdFiles,
-  readCrds,
-  startKubeEnv,
-  upstreamCrdFiles,
-} from "./support/kube-env.ts";
+import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
 
 let env: KubeEnv;
 let ns: string;
 
 beforeAll(async () => {
-  env = await startKubeEnv();
-  console.log(`etcd + kube-apiserver ready in ${env.startMs} ms`);
-  const t0 = Date.now();
-  await env.installCrds([...readCrds(upstreamCrdFiles()), ...readCrds(projectCrdFiles())]);
-  console.log(`CRDs installed and Established in ${Date.now() - t0} ms`);
+  env = await startKubeEnvWithCrds();
   ns = await newNamespace(env.admin, "crds");
 }, 180_000);
 afterAll(async () => {

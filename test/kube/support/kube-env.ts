@@ -318,3 +318,21 @@ export async function startKubeEnv(opts: KubeEnvOptions = {}): Promise<KubeEnv> 
     throw e;
   }
 }
+
+/** Start an environment with the upstream CRDs (all, or those `keep` selects) and splitguard's. */
+export async function startKubeEnvWithCrds(
+  keep: (crd: KubeObject) => boolean = () => true,
+): Promise<KubeEnv> {
+  const env = await startKubeEnv();
+  try {
+    const t0 = Date.now();
+    await env.installCrds([...readCrds(upstreamCrdFiles()).filter(keep), ...readCrds(projectCrdFiles())]);
+    console.log(
+      `etcd + kube-apiserver ready in ${env.startMs} ms; CRDs Established in ${Date.now() - t0} ms`,
+    );
+    return env;
+  } catch (e) {
+    await env.stop();
+    throw e;
+  }
+}
