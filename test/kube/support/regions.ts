@@ -5,6 +5,7 @@
 import type { PeerServiceReport } from "../../../src/core/evidence.ts";
 import { Controller } from "../../../src/kube/controller.ts";
 import type { KubeClient, KubeObject } from "../../../src/kube/kube-client.ts";
+import { controllerRules } from "../../../src/kube/rbac.ts";
 import { systemClock } from "../../../src/shell/system-clock.ts";
 import { CLUSTER, cnpgCluster, FS, failoverService, gatedPod } from "./fixtures.ts";
 import type { KubeEnv } from "./kube-env.ts";
@@ -52,7 +53,7 @@ export function startController(
   r: { name: string; ns: string },
   identity: string,
   extra: Partial<ConstructorParameters<typeof Controller>[0]> = {},
-  client: KubeClient = env.admin,
+  client: KubeClient = env.client(env.userTokens.splitguard!),
 ): Controller {
   const c = new Controller({
     client,
@@ -87,6 +88,20 @@ export async function twoRegions(env: KubeEnv, prefix: string, primary = "pg-eu"
     await env.admin.create(FS(ns), failoverService("db"));
     for (const i of [0, 1])
       await env.admin.create(`/api/v1/namespaces/${ns}/pods`, gatedPod(`ferretdb-${i}`, { app: "ferretdb" }));
+    // The controllers run as the plain user `splitguard`, bound to exactly controllerRules.
+    await env.admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "splitguard-controller" },
+      rules: controllerRules,
+    });
+    await env.admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "splitguard-controller" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "splitguard-controller" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "splitguard" }],
+    });
     out.push({ name, ns, cluster: `pg-${name}`, controllers: [] });
   }
   return out as [Region, Region];
