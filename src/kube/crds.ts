@@ -97,7 +97,7 @@ const failoverServiceSpec = obj(
       },
       [],
       {
-        default: {},
+        default: { interval: 5, timeout: 2 },
         "x-kubernetes-validations": [
           rule(
             "self.timeout < self.interval",
@@ -114,7 +114,7 @@ const failoverServiceSpec = obj(
         holdDown: seconds("failover.holdDown", 600),
       },
       [],
-      { default: {} },
+      { default: { fenceAfter: 60, promoteAfter: 300, margin: 10, holdDown: 600 } },
     ),
     failback: str("After the old primary region returns: stay (manual switchover back) or switch back", {
       enum: ["manual", "automatic"],
