@@ -7,6 +7,8 @@ export async function updateFromFreshRead<T extends KubeObject>(
   path: string,
   change: (current: T) => T | undefined,
   attempts = 5,
+  /** Where to write, when not `path` (e.g. `${path}/status`: read the object, PUT its status). */
+  writePath = path,
 ): Promise<{ object: T; conflicts: number }> {
   let conflicts = 0;
   for (;;) {
@@ -14,7 +16,7 @@ export async function updateFromFreshRead<T extends KubeObject>(
     const next = change(current);
     if (next === undefined) return { object: current, conflicts };
     try {
-      return { object: await client.update<T>(path, next), conflicts };
+      return { object: await client.update<T>(writePath, next), conflicts };
     } catch (e) {
       if (e instanceof KubeApiError && e.isConflict && ++conflicts < attempts) continue;
       throw e;

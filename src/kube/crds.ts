@@ -319,6 +319,7 @@ export const failoverOverrideCrd = crd(
         }),
         message: str("why (for Rejected) or what was done"),
         observedGeneration: int("spec generation seen"),
+        epoch: int("the epoch fixed for a promotion or switchover before its first step (restart safety)"),
         appliedAt: str("when applied", { format: "date-time" }),
       }),
     },

@@ -28,7 +28,16 @@ export class Informer {
   constructor(private readonly o: InformerOptions) {}
 
   async start(): Promise<void> {
-    await this.relist();
+    // A CRD just Established answers 429 "storage is (re)initializing" for a moment; retry briefly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.relist();
+        break;
+      } catch (e) {
+        if (attempt >= 50) throw e;
+        await new Promise((r) => this.o.clock.setTimeout(() => r(undefined), 200));
+      }
+    }
     this.runWatch();
     const resync = () => {
       for (const obj of this.store.values()) this.o.onChange(obj, false);

@@ -370,11 +370,17 @@ async function writeOverrideStatus(
   name: string,
   st: OverrideStatus,
 ): Promise<void> {
-  const path = `/apis/splitguard.io/v1alpha1/namespaces/${ns}/failoveroverrides/${name}/status`;
-  await updateFromFreshRead(client, path, (cur) => ({
-    ...cur,
-    status: { ...((cur.status as object) ?? {}), ...st },
-  }));
+  const path = `/apis/splitguard.io/v1alpha1/namespaces/${ns}/failoveroverrides/${name}`;
+  await updateFromFreshRead(
+    client,
+    path,
+    (cur) => ({
+      ...cur,
+      status: { ...((cur.status as object) ?? {}), ...st },
+    }),
+    5,
+    `${path}/status`,
+  );
 }
 
 async function writeServiceStatus(
@@ -384,13 +390,19 @@ async function writeServiceStatus(
   st: FsStatus,
   gen?: number,
 ): Promise<void> {
-  const path = `/apis/splitguard.io/v1alpha1/namespaces/${ns}/failoverservices/${name}/status`;
-  await updateFromFreshRead(client, path, (cur) => {
-    const next = {
-      ...((cur.status as object) ?? {}),
-      ...st,
-      observedGeneration: gen ?? cur.metadata.generation,
-    };
-    return JSON.stringify(next) === JSON.stringify(cur.status) ? undefined : { ...cur, status: next };
-  });
+  const path = `/apis/splitguard.io/v1alpha1/namespaces/${ns}/failoverservices/${name}`;
+  await updateFromFreshRead(
+    client,
+    path,
+    (cur) => {
+      const next = {
+        ...((cur.status as object) ?? {}),
+        ...st,
+        observedGeneration: gen ?? cur.metadata.generation,
+      };
+      return JSON.stringify(next) === JSON.stringify(cur.status) ? undefined : { ...cur, status: next };
+    },
+    5,
+    `${path}/status`,
+  );
 }

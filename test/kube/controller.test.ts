@@ -185,11 +185,12 @@ describe("controlled switchover", () => {
         await ctl[which].stop(false); // the lease is not released: the successor waits for it to expire
         ctl[which] = await start(make(which === "eu" ? eu : us, `${which}-1`));
       }
-      await until(
-        "switchover applied",
-        30_000,
-        async () => (await phase(eu.ns, "handover")).phase === "Applied",
-      );
+      await until("switchover applied", 30_000, async () => {
+        const p = await phase(eu.ns, "handover");
+        if (process.env.SPLITGUARD_TEST_LOG)
+          console.log("DBG", JSON.stringify(p), JSON.stringify(bus.peers("eu")("db")));
+        return p.phase === "Applied";
+      });
       await until(
         "gates moved",
         15_000,

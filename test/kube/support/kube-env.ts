@@ -322,8 +322,9 @@ export async function startKubeEnv(opts: KubeEnvOptions = {}): Promise<KubeEnv> 
 /** Start an environment with the upstream CRDs (all, or those `keep` selects) and splitguard's. */
 export async function startKubeEnvWithCrds(
   keep: (crd: KubeObject) => boolean = () => true,
+  opts: KubeEnvOptions = { users: ["splitguard"] },
 ): Promise<KubeEnv> {
-  const env = await startKubeEnv();
+  const env = await startKubeEnv(opts);
   try {
     const t0 = Date.now();
     await env.installCrds([...readCrds(upstreamCrdFiles()).filter(keep), ...readCrds(projectCrdFiles())]);

@@ -66,6 +66,7 @@ export function startController(
     peerAliveMs: 20_000,
     resyncMs: 3_000,
     leaseDurationS: 2,
+    log: process.env.SPLITGUARD_TEST_LOG ? (m) => console.log(`[${identity}] ${m}`) : undefined,
     ...extra,
   });
   bus.onChange((region, svc) => {
