@@ -4,7 +4,7 @@
 // prober's, issue 4). The test plays the CNPG operator on the Clusters' status subresource.
 import type { PeerServiceReport } from "../../../src/core/evidence.ts";
 import { Controller } from "../../../src/kube/controller.ts";
-import type { KubeClient, KubeObject } from "../../../src/kube/kube-client.ts";
+import type { KubeClient, KubeObject, WatchEvent, WatchHandle } from "../../../src/kube/kube-client.ts";
 import { controllerRules } from "../../../src/kube/rbac.ts";
 import { systemClock } from "../../../src/shell/system-clock.ts";
 import { CLUSTER, cnpgCluster, FS, failoverService, gatedPod } from "./fixtures.ts";
@@ -154,13 +154,31 @@ export async function events(
   return l.items;
 }
 
+/** A watch reopened whenever it ends (a watch can be refused with 429 while storage initializes). */
+function keepWatching(env: KubeEnv, path: string, onEvent: (e: WatchEvent) => void): { stop: () => void } {
+  let stopped = false;
+  let h: WatchHandle | undefined;
+  const open = () => {
+    if (stopped) return;
+    h = env.admin.watch(path, onEvent);
+    void h.done.then(() => setTimeout(open, 200));
+  };
+  open();
+  return {
+    stop: () => {
+      stopped = true;
+      h?.stop();
+    },
+  };
+}
+
 /**
  * Records every distinct spec.replica + fencing annotation a Cluster goes through, from a watch:
  * the controller's patches, in order, as the API server stored them.
  */
 export function recordClusterSpecs(env: KubeEnv, ns: string, name: string) {
   const seen: string[] = [];
-  const h = env.admin.watch(`${CLUSTER(ns)}?fieldSelector=metadata.name%3D${name}`, (e) => {
+  const h = keepWatching(env, `${CLUSTER(ns)}?fieldSelector=metadata.name%3D${name}`, (e) => {
     if (e.type !== "ADDED" && e.type !== "MODIFIED") return;
     const rep = (e.object.spec as { replica: { primary: string; promotionToken?: string } }).replica;
     const fenced = e.object.metadata.annotations?.["cnpg.io/fencedInstances"];
@@ -172,13 +190,14 @@ export function recordClusterSpecs(env: KubeEnv, ns: string, name: string) {
 
 /** Play the CNPG operator: when the cluster is told to follow another, report a demotion token. */
 export function cnpgReportsDemotionToken(env: KubeEnv, ns: string, name: string, token: string) {
-  const h = env.admin.watch(`${CLUSTER(ns)}?fieldSelector=metadata.name%3D${name}`, (e) => {
+  const h = keepWatching(env, `${CLUSTER(ns)}?fieldSelector=metadata.name%3D${name}`, (e) => {
+    if (e.type !== "ADDED" && e.type !== "MODIFIED") return;
     const rep = (e.object.spec as { replica: { primary: string } }).replica;
     const st = e.object.status as { demotionToken?: string } | undefined;
     if (rep.primary !== name && !st?.demotionToken)
       void env.admin
         .patch(`${CLUSTER(ns, name)}/status`, "merge", { status: { demotionToken: token } })
-        .catch(() => {});
+        .catch((err) => console.log("CNPG-MOCK", String(err)));
   });
   return { stop: () => h.stop() };
 }
