@@ -13,6 +13,7 @@ import {
   HeartbeatBus,
   recordClusterSpecs,
   startController,
+  trace,
   twoRegions,
   until,
 } from "./support/regions.ts";
@@ -24,7 +25,16 @@ const cleanups: (() => void)[] = [];
 beforeAll(async () => {
   env = await startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io");
 }, 180_000);
-afterEach(async () => {
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === "fail") {
+    console.log(trace.join("\n"));
+    const all = await env.admin.get<{ items: KubeObject[] }>(
+      "/apis/splitguard.io/v1alpha1/failoveroverrides",
+    );
+    for (const o of all.items)
+      console.log("OVERRIDE", o.metadata.namespace, o.metadata.name, JSON.stringify(o.status));
+  }
+  trace.length = 0;
   for (const c of cleanups.splice(0)) c();
   await Promise.all(running.splice(0).map((c) => c.stop()));
 });
@@ -189,10 +199,11 @@ describe("controlled switchover", () => {
         await ctl[which].stop(false); // the lease is not released: the successor waits for it to expire
         ctl[which] = await start(make(which === "eu" ? eu : us, `${which}-1`));
       }
-      await until("switchover applied", 30_000, async () => {
-        const p = await phase(eu.ns, "handover");
-        if (process.env.SPLITGUARD_TEST_LOG) return p.phase === "Applied";
-      });
+      await until(
+        "switchover applied",
+        30_000,
+        async () => (await phase(eu.ns, "handover")).phase === "Applied",
+      );
       await until(
         "gates moved",
         15_000,

@@ -10,6 +10,9 @@ import { systemClock } from "../../../src/shell/system-clock.ts";
 import { CLUSTER, cnpgCluster, FS, failoverService, gatedPod } from "./fixtures.ts";
 import type { KubeEnv } from "./kube-env.ts";
 
+/** Every controller log line of the current test file (printed when a test fails). */
+export const trace: string[] = [];
+
 export class HeartbeatBus {
   private reports = new Map<string, { report: PeerServiceReport; at: number }>();
   private listeners: ((region: string, service: string) => void)[] = [];
@@ -17,6 +20,8 @@ export class HeartbeatBus {
     return (service: string, report: PeerServiceReport) => {
       const prev = this.reports.get(`${region}/${service}`);
       this.reports.set(`${region}/${service}`, { report, at: Date.now() });
+      if (JSON.stringify(prev?.report) !== JSON.stringify(report))
+        trace.push(`${new Date().toISOString()} bus ${region}/${service} ${JSON.stringify(report)}`);
       if (JSON.stringify(prev?.report) !== JSON.stringify(report))
         for (const l of this.listeners) l(region, service);
     };
@@ -66,7 +71,10 @@ export function startController(
     peerAliveMs: 20_000,
     resyncMs: 3_000,
     leaseDurationS: 2,
-    log: process.env.SPLITGUARD_TEST_LOG ? (m) => console.log(`[${identity}] ${m}`) : undefined,
+    log: (m) => {
+      trace.push(`${new Date().toISOString()} [${identity}] ${m}`);
+      if (process.env.SPLITGUARD_TEST_LOG) console.log(`[${identity}] ${m}`);
+    },
     ...extra,
   });
   bus.onChange((region, svc) => {
