@@ -37,6 +37,15 @@ export default defineConfig({
           include: ["test/witness/**/*.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // A real etcd + kube-apiserver per file (built by scripts/kube-tools.sh, cached outside the clone).
+          name: "kube",
+          include: ["test/kube/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
           fileParallelism: false,
         },
       },

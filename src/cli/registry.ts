@@ -37,6 +37,11 @@ export const commands: readonly VerbEntry[] = [
   verb(["config", "validate"], "check a configuration file and print the effective values", () =>
     import("./verbs/config-validate.ts").then((m) => m.configValidate),
   ),
+  verb(
+    ["controller"],
+    "run the Kubernetes controller for this region (in-cluster or against a kubeconfig)",
+    () => import("./verbs/controller.ts").then((m) => m.controllerVerb),
+  ),
   verb(["simulate"], "run partition simulations in virtual time against the real state machines", () =>
     import("./verbs/simulate.ts").then((m) => m.simulate),
   ),

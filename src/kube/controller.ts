@@ -1,0 +1,124 @@
+// The controller shell: informers on FailoverServices and FailoverOverrides, a serial reconcile
+// queue per service, and Lease leader election. Every replica runs the informers (and, in the full
+// process, serves DNS); only the leader reconciles, i.e. actuates and writes status.
+import type { Clock } from "../core/clock.ts";
+import type { PeerServiceReport } from "../core/evidence.ts";
+import { Informer } from "./informer.ts";
+import { KubeApiError, type KubeClient, type KubeObject } from "./kube-client.ts";
+import { LeaderElector } from "./leader-election.ts";
+import { ReconcileQueue } from "./reconcile-queue.ts";
+import { done, type ReconcileResult } from "./reconcile-result.ts";
+import { type PeerSighting, reconcileService } from "./service-reconciler.ts";
+
+export interface ControllerOptions {
+  readonly client: KubeClient;
+  readonly namespace: string;
+  readonly region: string;
+  readonly identity: string;
+  readonly clock: Clock;
+  readonly peers: (service: string) => Readonly<Record<string, PeerSighting>>;
+  readonly publish: (service: string, report: PeerServiceReport) => void;
+  readonly peerAliveMs?: number;
+  readonly resyncMs?: number;
+  readonly leaseName?: string;
+  readonly leaseDurationS?: number;
+  readonly afterStep?: (step: string) => Promise<void> | void;
+  readonly log?: (msg: string) => void;
+  readonly onResult?: (key: string, r: ReconcileResult) => void;
+}
+
+const base = (ns: string) => `/apis/splitguard.io/v1alpha1/namespaces/${ns}`;
+
+export class Controller {
+  readonly elector: LeaderElector;
+  readonly queue: ReconcileQueue;
+  readonly services: Informer;
+  readonly overrides: Informer;
+
+  constructor(private readonly o: ControllerOptions) {
+    const log = o.log ?? (() => {});
+    this.queue = new ReconcileQueue(
+      o.clock,
+      (k) => this.reconcile(k),
+      (k, r) => {
+        log(`reconcile ${k}: ${r.kind}${r.kind === "requeueAfter" ? `(${r.ms} ms)` : ""} ${r.reason}`);
+        o.onResult?.(k, r);
+      },
+    );
+    this.elector = new LeaderElector({
+      client: o.client,
+      namespace: o.namespace,
+      name: o.leaseName ?? "splitguard-controller",
+      identity: o.identity,
+      clock: o.clock,
+      durationS: o.leaseDurationS ?? 15,
+      onChange: (leader) => {
+        log(`${o.identity} ${leader ? "became leader" : "is not the leader"}`);
+        if (leader) for (const k of this.services.store.keys()) this.queue.enqueue(k);
+      },
+    });
+    this.services = new Informer({
+      client: o.client,
+      path: `${base(o.namespace)}/failoverservices`,
+      clock: o.clock,
+      resyncMs: o.resyncMs ?? 30_000,
+      onChange: (obj, deleted) => {
+        if (!deleted) this.queue.enqueue(obj.metadata.name);
+      },
+      log,
+    });
+    this.overrides = new Informer({
+      client: o.client,
+      path: `${base(o.namespace)}/failoveroverrides`,
+      clock: o.clock,
+      resyncMs: o.resyncMs ?? 30_000,
+      onChange: (obj) => this.queue.enqueue((obj.spec as { service: string }).service),
+      log,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.elector.tryOnce();
+    this.elector.start();
+    await this.services.start();
+    await this.overrides.start();
+  }
+
+  async stop(releaseLease = true): Promise<void> {
+    this.services.stop();
+    this.overrides.stop();
+    this.queue.stop();
+    await this.queue.whenIdle();
+    await this.elector.stop(releaseLease);
+  }
+
+  private async reconcile(name: string): Promise<ReconcileResult> {
+    if (!this.elector.isLeader()) return done("not the leader: only the leader actuates and writes status");
+    let fs: KubeObject;
+    try {
+      // Fresh reads, not the informer cache: a restarted or new leader must act on what is stored.
+      fs = await this.o.client.get(`${base(this.o.namespace)}/failoverservices/${name}`);
+    } catch (e) {
+      if (e instanceof KubeApiError && e.isNotFound) return done("deleted");
+      throw e;
+    }
+    const overrides = await this.o.client.get<{ items: KubeObject[] }>(
+      `${base(this.o.namespace)}/failoveroverrides`,
+    );
+    return reconcileService(
+      {
+        client: this.o.client,
+        namespace: this.o.namespace,
+        region: this.o.region,
+        clock: this.o.clock,
+        peers: this.o.peers,
+        publish: this.o.publish,
+        peerAliveMs: this.o.peerAliveMs ?? 30_000,
+        identity: this.o.identity,
+        afterStep: this.o.afterStep,
+      },
+      fs,
+      overrides.items,
+    );
+  }
+}

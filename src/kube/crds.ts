@@ -1,0 +1,342 @@
+// The CustomResourceDefinitions of splitguard.io/v1alpha1, built from this one source and written
+// to charts/splitguard/crds/ by scripts/gen-crds.ts (a unit test checks the files match). The
+// field rules repeat the config schema's (src/config/schema.ts): the same DNS-label pattern, the
+// same enums, and the same timing rule (timingIssues) expressed in CEL so the API server rejects a
+// FailoverService whose promoteAfter could let a standby promote before the old primary fences.
+import { LABEL_PATTERN } from "../config/schema.ts";
+
+export const GROUP = "splitguard.io";
+export const VERSION = "v1alpha1";
+
+type Schema = Record<string, unknown>;
+const str = (description: string, extra: Schema = {}): Schema => ({ type: "string", description, ...extra });
+const int = (description: string, extra: Schema = {}): Schema => ({ type: "integer", description, ...extra });
+const label = (description: string): Schema => str(description, { pattern: LABEL_PATTERN, maxLength: 63 });
+const seconds = (description: string, dflt: number, max = 86_400): Schema =>
+  int(`${description} (seconds)`, { minimum: 1, maximum: max, default: dflt });
+const obj = (properties: Record<string, Schema>, required: string[] = [], extra: Schema = {}): Schema => ({
+  type: "object",
+  properties,
+  ...(required.length ? { required } : {}),
+  ...extra,
+});
+const rule = (r: string, message: string, fieldPath?: string): Schema => ({
+  rule: r,
+  message,
+  ...(fieldPath ? { fieldPath } : {}),
+});
+
+const labelSelector = obj(
+  {
+    matchLabels: { type: "object", additionalProperties: { type: "string" } },
+  },
+  ["matchLabels"],
+  { description: "The pods whose readiness gate splitguard.io/primary follows this region's role." },
+);
+
+const targets = obj(
+  {
+    gateway: obj(
+      { name: str("Gateway name (gateway.networking.k8s.io/v1); its status.addresses are the targets") },
+      ["name"],
+    ),
+    service: obj(
+      { name: str("A type LoadBalancer Service; its status.loadBalancer.ingress are the targets") },
+      ["name"],
+    ),
+    static: {
+      type: "array",
+      description: "Fixed IPv4/IPv6 addresses",
+      minItems: 1,
+      maxItems: 16,
+      items: str("an IP address", { oneOf: [{ format: "ipv4" }, { format: "ipv6" }] }),
+    },
+  },
+  [],
+  {
+    description:
+      "Where this region's own answers for the host come from: exactly one of gateway, service, static.",
+    "x-kubernetes-validations": [
+      rule(
+        "(has(self.gateway) ? 1 : 0) + (has(self.service) ? 1 : 0) + (has(self.static) ? 1 : 0) == 1",
+        "set exactly one target source: gateway, service or static",
+      ),
+    ],
+  },
+);
+
+const failoverServiceSpec = obj(
+  {
+    host: label("The host name under the GSLB zone that clients resolve"),
+    strategy: str("DNS answer strategy", { enum: ["failover", "roundRobin"], default: "failover" }),
+    safety: str("Safety mode (DESIGN §5)", { enum: ["witness", "lease", "manual"], default: "witness" }),
+    regions: {
+      type: "array",
+      description: "The regions in priority order (first = preferred primary), each with its CNPG cluster",
+      minItems: 1,
+      maxItems: 16,
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["name"],
+      items: obj(
+        {
+          name: label("Region name, as in the splitguard configuration"),
+          cnpgCluster: str("The postgresql.cnpg.io/v1 Cluster serving this service in that region", {
+            pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+            maxLength: 50,
+          }),
+        },
+        ["name", "cnpgCluster"],
+      ),
+    },
+    gate: obj({ selector: labelSelector }, ["selector"]),
+    targets,
+    probe: obj(
+      {
+        interval: seconds("probe.interval", 5, 300),
+        timeout: seconds("probe.timeout", 2, 300),
+      },
+      [],
+      {
+        default: { interval: 5, timeout: 2 },
+        "x-kubernetes-validations": [
+          rule(
+            "self.timeout < self.interval",
+            "probe.timeout must be shorter than probe.interval so rounds do not overlap",
+          ),
+        ],
+      },
+    ),
+    failover: obj(
+      {
+        fenceAfter: seconds("failover.fenceAfter", 60),
+        promoteAfter: seconds("failover.promoteAfter", 300),
+        margin: seconds("failover.margin", 10),
+        holdDown: seconds("failover.holdDown", 600),
+      },
+      [],
+      { default: { fenceAfter: 60, promoteAfter: 300, margin: 10, holdDown: 600 } },
+    ),
+    failback: str("After the old primary region returns: stay (manual switchover back) or switch back", {
+      enum: ["manual", "automatic"],
+      default: "manual",
+    }),
+    ttl: int("DNS answer TTL (seconds)", { minimum: 0, maximum: 86_400, default: 30 }),
+  },
+  ["host", "regions", "gate", "targets"],
+  {
+    "x-kubernetes-validations": [
+      // Same rule as timingIssues() in src/config/schema.ts: the old primary fences before a standby
+      // may promote (DESIGN §8 invariant 2).
+      rule(
+        "self.failover.promoteAfter >= self.failover.fenceAfter + 2 * self.probe.interval + 2 * self.probe.timeout + self.failover.margin",
+        "failover.promoteAfter must be at least fenceAfter + 2*probe.interval + 2*probe.timeout + margin, so the old primary fences before a standby promotes",
+        ".failover.promoteAfter",
+      ),
+    ],
+  },
+);
+
+const condition = obj(
+  {
+    type: str("condition type"),
+    status: str("True, False or Unknown", { enum: ["True", "False", "Unknown"] }),
+    reason: str("CamelCase reason"),
+    message: str("in words"),
+    lastTransitionTime: str("when it changed", { format: "date-time" }),
+    observedGeneration: int("spec generation seen"),
+  },
+  ["type", "status"],
+);
+
+const failoverServiceStatus = obj({
+  observedGeneration: int("spec generation this status describes"),
+  state: str("machine state, e.g. primary.serving, standby.suspecting, fenced"),
+  role: str("primary, standby, promoting, demoting, fenced or frozen"),
+  epoch: int("fencing epoch; only increases", { minimum: 0 }),
+  primary: str("the region believed primary"),
+  quorum: str("witnesses answering / configured, e.g. 2/3"),
+  lease: obj({
+    holder: str("lease holder region"),
+    epoch: int("lease epoch"),
+    holdUntil: str("this region counts itself holder until", { format: "date-time" }),
+  }),
+  witnesses: {
+    type: "array",
+    items: obj({
+      name: str("witness"),
+      self: str("ok|fail|unknown"),
+      peers: { type: "object", additionalProperties: { type: "string" } },
+    }),
+  },
+  peers: {
+    type: "array",
+    items: obj({
+      region: str("peer region"),
+      seen: str("up|down|unknown"),
+      role: str("its reported role"),
+      epoch: int("its epoch"),
+    }),
+  },
+  timer: obj({
+    name: str("which wait is running (promoteAfter, fenceAfter, holdDown, demotionToken)"),
+    since: str("started", { format: "date-time" }),
+    deadline: str("fires at", { format: "date-time" }),
+  }),
+  switchover: obj({
+    step: str("last completed switchover/promotion step (restart safety)"),
+    target: str("the region taking over"),
+    token: str("CNPG demotion token carried to the new primary"),
+  }),
+  decision: obj({
+    action: str("what the last decision did (or declined to do)"),
+    reason: str("why, in words"),
+    at: str("when", { format: "date-time" }),
+  }),
+  conditions: {
+    type: "array",
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["type"],
+    items: condition,
+  },
+});
+
+const col = (name: string, jsonPath: string, type = "string", priority = 0): Schema => ({
+  name,
+  type,
+  jsonPath,
+  ...(priority ? { priority } : {}),
+});
+
+function crd(kind: string, plural: string, shortNames: string[], schema: Schema, columns: Schema[]): Schema {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind,
+        listKind: `${kind}List`,
+        plural,
+        singular: kind.toLowerCase(),
+        shortNames,
+        categories: ["splitguard"],
+      },
+      scope: "Namespaced",
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: columns,
+          schema: { openAPIV3Schema: schema },
+        },
+      ],
+    },
+  };
+}
+
+export const failoverServiceCrd = crd(
+  "FailoverService",
+  "failoverservices",
+  ["fsvc"],
+  obj(
+    {
+      apiVersion: { type: "string" },
+      kind: { type: "string" },
+      metadata: { type: "object" },
+      spec: failoverServiceSpec,
+      status: failoverServiceStatus,
+    },
+    ["spec"],
+    {
+      description: "A stateful service replicated across regions whose primary splitguard elects and gates.",
+    },
+  ),
+  [
+    col("Host", ".spec.host"),
+    col("Role", ".status.role"),
+    col("Epoch", ".status.epoch", "integer"),
+    col("Safety", ".spec.safety"),
+    col("Quorum", ".status.quorum"),
+    col("Primary", ".status.primary", "string", 1),
+    col("Reason", ".status.decision.reason", "string", 1),
+    col("Age", ".metadata.creationTimestamp", "date"),
+  ],
+);
+
+const overrideSpec = obj(
+  {
+    service: str("the FailoverService (same namespace)", {
+      pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+      maxLength: 253,
+    }),
+    action: str("what to do", { enum: ["freeze", "release", "promote", "demote", "switchover"] }),
+    region: label("the region acted on (promote/demote) or taking over (switchover)"),
+    reason: str("why, in words (shown in Events and status)", { minLength: 1, maxLength: 1024 }),
+    runbook: str("the runbook followed (URL or reference)", { maxLength: 1024 }),
+    expiresAt: str("after this the override is ignored and marked Expired", { format: "date-time" }),
+    force: { type: "boolean", description: "promote even while a peer may still be primary", default: false },
+    acknowledgeSplitBrain: {
+      type: "boolean",
+      description: "required with force: the operator accepts that two primaries may diverge",
+      default: false,
+    },
+  },
+  ["service", "action", "reason"],
+  {
+    "x-kubernetes-validations": [
+      rule(
+        "self.action in ['freeze', 'release'] || has(self.region)",
+        "region is required for promote, demote and switchover",
+        ".region",
+      ),
+      rule("!self.force || self.action == 'promote'", "force applies only to action promote", ".force"),
+      rule(
+        "!self.force || self.acknowledgeSplitBrain",
+        "force: true needs acknowledgeSplitBrain: true (a forced promotion may leave two primaries)",
+        ".acknowledgeSplitBrain",
+      ),
+      rule("self == oldSelf", "an override is immutable; delete it and create a new one"),
+    ],
+  },
+);
+
+export const failoverOverrideCrd = crd(
+  "FailoverOverride",
+  "failoveroverrides",
+  ["fovr"],
+  obj(
+    {
+      apiVersion: { type: "string" },
+      kind: { type: "string" },
+      metadata: { type: "object" },
+      spec: overrideSpec,
+      status: obj({
+        phase: str("Accepted, Applied, Rejected or Expired", {
+          enum: ["Accepted", "Applied", "Rejected", "Expired"],
+        }),
+        message: str("why (for Rejected) or what was done"),
+        observedGeneration: int("spec generation seen"),
+        epoch: int("the epoch fixed for a promotion or switchover before its first step (restart safety)"),
+        appliedAt: str("when applied", { format: "date-time" }),
+      }),
+    },
+    ["spec"],
+    { description: "A manual instruction to a FailoverService, with reason, runbook and expiry." },
+  ),
+  [
+    col("Service", ".spec.service"),
+    col("Action", ".spec.action"),
+    col("Region", ".spec.region"),
+    col("Phase", ".status.phase"),
+    col("Expires", ".spec.expiresAt"),
+    col("Age", ".metadata.creationTimestamp", "date"),
+  ],
+);
+
+export const crds = {
+  "failoverservices.yaml": failoverServiceCrd,
+  "failoveroverrides.yaml": failoverOverrideCrd,
+};

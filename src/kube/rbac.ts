@@ -1,0 +1,32 @@
+// The minimal rules the controller uses, per namespace it manages (docs/rbac.md explains each).
+// The kube tier runs its controllers as a user bound to exactly these rules, so a request outside
+// them fails a test.
+export interface PolicyRule {
+  readonly apiGroups: string[];
+  readonly resources: string[];
+  readonly verbs: string[];
+}
+
+export const controllerRules: readonly PolicyRule[] = [
+  {
+    apiGroups: ["splitguard.io"],
+    resources: ["failoverservices", "failoveroverrides"],
+    verbs: ["get", "list", "watch"],
+  },
+  {
+    apiGroups: ["splitguard.io"],
+    resources: ["failoverservices/status", "failoveroverrides/status"],
+    verbs: ["update"],
+  },
+  { apiGroups: ["postgresql.cnpg.io"], resources: ["clusters"], verbs: ["get", "patch"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+  { apiGroups: [""], resources: ["pods/status"], verbs: ["patch"] },
+  { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+];
+
+/** Read-only rules for the local target sources (Gateway status.addresses, LoadBalancer Service). */
+export const targetRules: readonly PolicyRule[] = [
+  { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["services"], verbs: ["get"] },
+];

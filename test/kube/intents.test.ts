@@ -1,0 +1,65 @@
+// The service machine's intents executed on real objects: the patches land in the order emitted,
+// and replaying the same intents (as after a restart) changes nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Intent } from "../../machines/intents.ts";
+import { executeIntent, type IntentContext } from "../../src/kube/intent-executor.ts";
+import { systemClock } from "../../src/shell/system-clock.ts";
+import { FS } from "./support/fixtures.ts";
+import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
+import { events, gates, HeartbeatBus, recordClusterSpecs, twoRegions, until } from "./support/regions.ts";
+
+let env: KubeEnv;
+beforeAll(async () => {
+  env = await startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io");
+}, 180_000);
+afterAll(async () => {
+  await env?.stop();
+});
+
+describe("intent executor", () => {
+  it("fence, demote, unfence, forced promotion at a new epoch: in order, each patch once when replayed", async () => {
+    const [eu] = await twoRegions(env, "intents");
+    const bus = new HeartbeatBus();
+    const specs = recordClusterSpecs(env, eu.ns, "pg-eu");
+    const client = env.client(env.userTokens.splitguard!);
+    const ctx: IntentContext = {
+      client,
+      namespace: eu.ns,
+      service: await env.admin.get(FS(eu.ns, "db")),
+      cnpgCluster: "pg-eu",
+      clusterOf: (r) => `pg-${r}`,
+      gateLabels: { app: "ferretdb" },
+      clock: systemClock,
+      identity: "eu-0",
+      publish: (r) => bus.publish("eu")("db", r),
+      leaseGoal: () => {},
+    };
+    const intents: Intent[] = [
+      { type: "closeGate" },
+      { type: "fenceCnpg" },
+      { type: "demoteCnpg", primary: "us" },
+      { type: "unfenceCnpg" },
+      { type: "promoteCnpg", epoch: 2 },
+      { type: "openGate" },
+      { type: "emitEvent", reason: "Resumed", message: "test" },
+    ];
+    // Each intent twice in a row, as after a restart that replays the last intent: no second patch.
+    for (const i of intents) {
+      await executeIntent(ctx, i);
+      if (i.type !== "emitEvent") await executeIntent(ctx, i);
+    }
+    await until("watch caught up", 5_000, async () => specs.seen.length >= 5);
+    await new Promise((r) => setTimeout(r, 500));
+    specs.stop();
+    expect(specs.seen).toEqual([
+      "primary=pg-eu",
+      "primary=pg-eu fenced",
+      "primary=pg-us fenced",
+      "primary=pg-us",
+      "primary=pg-eu",
+    ]);
+    expect((await gates(env.admin, eu.ns)).join()).toBe("True,True");
+    const reasons = (await events(env.admin, eu.ns)).map((e) => e.reason).sort();
+    expect(reasons).toEqual(["Demoted", "Fenced", "Promoted", "Resumed", "Unfenced"]);
+  });
+});
