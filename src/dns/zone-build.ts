@@ -1,5 +1,7 @@
 // Building a zone from a file in a child process (zone-build-child.ts), and its messages.
 import { fork } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { ConfigError, type ConfigProblem } from "../config/config-error.ts";
 import type { RateLimitConfig } from "./rate-limit.ts";
 import type { CompiledZone } from "./zone-compiler.ts";
@@ -28,8 +30,6 @@ export interface ZoneSummary {
 }
 
 type TransferredZone = Omit<CompiledZone, "slab" | "index" | "zoneKey"> & {
-  readonly slab: Uint8Array;
-  readonly index: Uint32Array;
   readonly zoneKey: Uint8Array;
 };
 
@@ -39,6 +39,10 @@ export type BuildReply =
       readonly kind: "built";
       readonly digest: string;
       readonly zone: TransferredZone;
+      /** Private temporary file holding the index (u32) then the slab; the server reads and removes it. */
+      readonly file: string;
+      readonly indexLength: number;
+      readonly slabLength: number;
       readonly summary: ZoneSummary;
       readonly heartbeatKey: Uint8Array;
     }
@@ -90,7 +94,25 @@ export function buildZoneInChild(req: BuildRequest, timeoutMs = BUILD_TIMEOUT_MS
         case "unchanged":
           resolve(r);
           break;
-        case "built":
+        case "built": {
+          let data: Buffer;
+          try {
+            data = readFileSync(r.file);
+            // The u32 index view needs 4-byte alignment (a file this size gets a buffer of its own at 0).
+            if (data.byteOffset % 4 !== 0) data = Buffer.from(data);
+          } catch (e) {
+            reject(new Error(`cannot read the compiled zone: ${(e as Error).message}`));
+            break;
+          } finally {
+            rmSync(dirname(r.file), { recursive: true, force: true });
+          }
+          const indexBytes = r.indexLength * 4;
+          if (data.length !== indexBytes + r.slabLength) {
+            reject(
+              new Error(`compiled zone file has ${data.length} bytes, expected ${indexBytes + r.slabLength}`),
+            );
+            break;
+          }
           resolve({
             kind: "built",
             digest: r.digest,
@@ -98,12 +120,13 @@ export function buildZoneInChild(req: BuildRequest, timeoutMs = BUILD_TIMEOUT_MS
             heartbeatKey: Buffer.from(r.heartbeatKey),
             zone: {
               ...r.zone,
-              slab: Buffer.from(r.zone.slab.buffer, r.zone.slab.byteOffset, r.zone.slab.byteLength),
-              index: new Uint32Array(r.zone.index.buffer, r.zone.index.byteOffset, r.zone.index.length),
+              index: new Uint32Array(data.buffer, data.byteOffset, r.indexLength),
+              slab: data.subarray(indexBytes),
               zoneKey: Buffer.from(r.zone.zoneKey),
             },
           });
           break;
+        }
         case "invalid":
           reject(new ConfigError(r.source, r.problems));
           break;
