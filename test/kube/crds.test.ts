@@ -2,7 +2,8 @@
 // Go modules, splitguard's CRDs install from charts/, and bad specs are rejected at admission with
 // the message the schema gives.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KubeApiError } from "../../src/kube/kube-client.ts";
+import { updateFromFreshRead } from "../../src/kube/conflict-retry.ts";
+import { KubeApiError, KubeClient, type KubeObject } from "../../src/kube/kube-client.ts";
 import { CLUSTER, cnpgCluster, FO, FS, failoverService, newNamespace } from "./support/fixtures.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
 
@@ -167,5 +168,42 @@ describe("FailoverOverride admission", () => {
     expect(
       await rejection(env.admin.patch(FO(ns, o.metadata.name), "merge", { spec: { reason: "changed" } })),
     ).toMatch(/an override is immutable/);
+  });
+});
+
+describe("409 conflicts", () => {
+  it("a status write that lost the race is recomputed from a fresh read, keeping the other writer's change", async () => {
+    await env.admin.create(FS(ns), failoverService("race"));
+    const path = FS(ns, "race");
+    // Another writer changes status between our read and our first write.
+    class Racing extends KubeClient {
+      raced = false;
+      override async update<T = KubeObject>(p: string, obj: unknown): Promise<T> {
+        if (!this.raced) {
+          this.raced = true;
+          await env.admin.patch(`${path}/status`, "merge", { status: { quorum: "2/3" } });
+        }
+        return super.update<T>(p, obj);
+      }
+    }
+    const client = new Racing(env.admin.conn);
+    const { conflicts } = await updateFromFreshRead(
+      client,
+      path,
+      (cur) => ({ ...cur, status: { ...((cur.status as object) ?? {}), role: "standby" } }),
+      5,
+      `${path}/status`,
+    );
+    expect(conflicts).toBe(1);
+    expect((await env.admin.get(path)).status).toMatchObject({ role: "standby", quorum: "2/3" });
+  });
+  it("a stale resourceVersion is refused with 409", async () => {
+    const cur = await env.admin.get(FS(ns, "race"));
+    await env.admin.patch(`${FS(ns, "race")}/status`, "merge", { status: { epoch: 7 } });
+    const err = await env.admin
+      .update(`${FS(ns, "race")}/status`, { ...cur, status: { epoch: 8 } })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).isConflict).toBe(true);
   });
 });
