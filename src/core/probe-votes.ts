@@ -30,6 +30,8 @@ export type QueryOutcome =
       readonly rcode: number;
       /** Strings of the TXT record owned by the question name, if the answer holds one. */
       readonly txt?: readonly string[] | undefined;
+      /** For A/AAAA questions: the addresses owned by the question name. */
+      readonly addresses?: readonly string[] | undefined;
       readonly aa: boolean;
       readonly via: "udp" | "tcp";
       readonly latencyMs: number;

@@ -27,9 +27,11 @@ export interface ServerEndpoint {
   readonly port: number;
 }
 
+export type ProbeQType = "TXT" | "A" | "AAAA";
+
 export interface ProbeTransport {
-  /** One question, TXT, with the transport's per-query timeout and retries. RD=1 when `recursive`. */
-  query(server: ServerEndpoint, name: string, recursive: boolean): Promise<QueryOutcome>;
+  /** One question (TXT unless `type` says otherwise), with the per-query timeout and retries. RD=1 when `recursive`. */
+  query(server: ServerEndpoint, name: string, recursive: boolean, type?: ProbeQType): Promise<QueryOutcome>;
 }
 
 export interface ProbePlan {
@@ -47,7 +49,7 @@ export interface ProbePlan {
 
 /** Every question of the round, for `splitguard probe` and for counting. */
 export interface Observation {
-  readonly path: "self" | "peer" | "direct" | "service";
+  readonly path: "self" | "peer" | "direct" | "service" | "localtargets";
   readonly server: string;
   readonly peer?: string | undefined;
   readonly service?: string | undefined;
@@ -222,6 +224,54 @@ export class Prober {
     };
   }
 
+  /**
+   * `localtargets-<host>` asked directly of the peer's server that just gave us its signed record
+   * (DESIGN §3 direct(p)), A and AAAA, and compared with the record's signed `lt=` list. The signed
+   * list is what the evidence carries: an A/AAAA RRset is unsigned, so it cannot prove anything on
+   * its own; the comparison shows in `splitguard probe` when a peer's zone and its heartbeat
+   * disagree. Asked only when the per-service records are fetched, so the per-round cost stays flat.
+   */
+  private async crossCheckLocalTargets(
+    peer: string,
+    service: string,
+    server: ServerEndpoint,
+    record: ServiceHeartbeatRecord,
+    observations: Observation[],
+  ): Promise<void> {
+    const name = `localtargets-${service}.${this.plan.zone}`;
+    const answers = await Promise.all(
+      (["A", "AAAA"] as const).map(async (type) => ({
+        type,
+        outcome: await this.transport.query(server, name, false, type),
+      })),
+    );
+    const served: string[] = [];
+    const failures: string[] = [];
+    for (const { type, outcome } of answers) {
+      if (outcome.kind !== "answer")
+        failures.push(`${type}: ${outcome.kind === "timeout" ? "timeout" : outcome.reason}`);
+      else if (outcome.rcode !== 0) failures.push(`${type}: rcode ${outcome.rcode}`);
+      else served.push(...(outcome.addresses ?? []));
+    }
+    const signed = [...record.localTargets].sort();
+    served.sort();
+    const judgement =
+      failures.length > 0
+        ? `not checked (${failures.join("; ")})`
+        : JSON.stringify(served) === JSON.stringify(signed)
+          ? "matches the signed lt="
+          : `differs from the signed lt= (signed ${signed.join(",") || "none"}; served ${served.join(",") || "none"})`;
+    observations.push({
+      path: "localtargets",
+      server: endpointText(server),
+      peer,
+      service,
+      name,
+      outcome: answers[0]!.outcome,
+      judgement,
+    });
+  }
+
   /** Every configured service's record from `peer`, trying the paths in order per service. */
   private async fetchServices(
     peer: string,
@@ -252,6 +302,8 @@ export class Prober {
           });
           if (j.kind === "valid") {
             out[service] = toPeerServiceReport(j.record);
+            if (!path.recursive)
+              await this.crossCheckLocalTargets(peer, service, path.server, j.record, observations);
             break;
           }
         }

@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 import type { Clock } from "../core/clock.ts";
 import type { QueryOutcome } from "../core/probe-votes.ts";
-import type { ProbeTransport, ServerEndpoint } from "../core/prober.ts";
+import type { ProbeQType, ProbeTransport, ServerEndpoint } from "../core/prober.ts";
 import { exchange } from "./dns-exchange.ts";
 import { canonicalName, encodeMessage, NO_FLAGS, Opcode, optRecord, RRClass, RRType } from "./message.ts";
 
@@ -24,14 +24,20 @@ export function dnsProbeTransport(opts: ProbeTransportOptions): ProbeTransport {
   const perAttempt = Math.max(1, Math.floor(opts.timeoutMs / attempts));
   const size = opts.ednsUdpSize ?? 1232;
   return {
-    async query(server: ServerEndpoint, name: string, recursive: boolean): Promise<QueryOutcome> {
+    async query(
+      server: ServerEndpoint,
+      name: string,
+      recursive: boolean,
+      type: ProbeQType = "TXT",
+    ): Promise<QueryOutcome> {
+      const qtype = RRType[type];
       const t0 = opts.clock.now();
       let last: QueryOutcome | undefined;
       for (let i = 0; i < attempts; i++) {
         const wire = encodeMessage({
           id: randomInt(0, 0x10000),
           flags: { ...NO_FLAGS, opcode: Opcode.QUERY, rd: recursive },
-          questions: [{ name, type: RRType.TXT, class: RRClass.IN }],
+          questions: [{ name, type: qtype, class: RRClass.IN }],
           answers: [],
           authorities: [],
           additionals: size > 0 ? [optRecord(size)] : [],
@@ -55,7 +61,7 @@ export function dnsProbeTransport(opts: ProbeTransportOptions): ProbeTransport {
         if (
           r.msg.questions.length !== 1 ||
           canonicalName(q!.name) !== canonicalName(name) ||
-          q!.type !== RRType.TXT
+          q!.type !== qtype
         )
           return { kind: "error", reason: "response is for another question", latencyMs };
         const txtRR = r.msg.answers.find(
@@ -68,7 +74,18 @@ export function dnsProbeTransport(opts: ProbeTransportOptions): ProbeTransport {
           txtRR?.rdata.kind === "txt"
             ? txtRR.rdata.strings.map((s) => Buffer.from(s).toString("utf8"))
             : undefined;
-        return { kind: "answer", rcode: r.msg.rcode, txt, aa: r.msg.flags.aa, via: r.via, latencyMs };
+        const addresses = r.msg.answers
+          .filter((rr) => canonicalName(rr.name) === canonicalName(name))
+          .flatMap((rr) => (rr.rdata.kind === "a" || rr.rdata.kind === "aaaa" ? [rr.rdata.address] : []));
+        return {
+          kind: "answer",
+          rcode: r.msg.rcode,
+          txt,
+          addresses,
+          aa: r.msg.flags.aa,
+          via: r.via,
+          latencyMs,
+        };
       }
       return last!;
     },

@@ -3,7 +3,7 @@
 // sockets and no timers: answers come back on the next microtask.
 import { type ServiceState, servicesDigest, signHeartbeat } from "../../src/core/heartbeat-record.ts";
 import type { QueryOutcome } from "../../src/core/probe-votes.ts";
-import type { ProbeTransport, ServerEndpoint } from "../../src/core/prober.ts";
+import type { ProbeQType, ProbeTransport, ServerEndpoint } from "../../src/core/prober.ts";
 
 export interface FakeRegion {
   readonly name: string;
@@ -15,6 +15,8 @@ export interface FakeRegion {
   readonly ns: ServerEndpoint[];
   /** The direct path alone is cut (witnesses still reach the region). */
   directBlocked?: boolean | undefined;
+  /** What `localtargets-<host>` serves, when it should differ from the signed heartbeat. */
+  servedLocalTargets?: Record<string, string[]> | undefined;
   /** Replay this region's earlier answer instead of signing a fresh one. */
   replay?: readonly string[] | undefined;
 }
@@ -73,10 +75,26 @@ export class FakeWorld implements ProbeTransport {
     return { kind: "answer", rcode: 0, txt, aa: true, via: "udp", latencyMs: 1 };
   }
 
-  async query(server: ServerEndpoint, name: string, recursive: boolean): Promise<QueryOutcome> {
+  async query(
+    server: ServerEndpoint,
+    name: string,
+    recursive: boolean,
+    type: ProbeQType = "TXT",
+  ): Promise<QueryOutcome> {
     this.queries += 1;
     this.log.push({ server: key(server), name, recursive });
     await Promise.resolve();
+    if (name.startsWith("localtargets-")) {
+      // A region's own zone: its published local targets (the served RRset may be made to differ).
+      const target = this.regions.find((x) => x.ns.some((e) => key(e) === key(server)));
+      if (!target?.up || target.directBlocked)
+        return { kind: "timeout", detail: "UDP after 1000 ms: no response", latencyMs: 1000 };
+      const svcName = name.slice("localtargets-".length, -(this.zone.length + 1));
+      const s = target.services.find((x) => x.service === svcName);
+      const all = target.servedLocalTargets?.[svcName] ?? s?.localTargets ?? [];
+      const addresses = all.filter((a) => (type === "AAAA" ? a.includes(":") : !a.includes(":")));
+      return { kind: "answer", rcode: 0, addresses, aa: true, via: "udp", latencyMs: 1 };
+    }
     const suffix = `.hb.${this.zone}`;
     const labels = name.slice(0, -suffix.length).split(".");
     const regionName = labels.pop()!;

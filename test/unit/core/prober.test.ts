@@ -132,9 +132,12 @@ describe("prober round (scripted world)", () => {
   it("every query carries a fresh nonce; direct asks every NS address", async () => {
     const { w, prober } = world();
     await prober.probe();
-    const names = w.log.map((q) => q.name);
+    // Heartbeat questions each carry a fresh nonce (localtargets-<host> has none: it is asked A and AAAA).
+    const names = w.log.map((q) => q.name).filter((n) => !n.startsWith("localtargets-"));
     expect(new Set(names).size).toBe(names.length);
-    const direct = w.log.filter((q) => !q.recursive && !q.name.includes(".db."));
+    const direct = w.log.filter(
+      (q) => !q.recursive && !q.name.includes(".db.") && !q.name.startsWith("localtargets-"),
+    );
     expect(direct.map((q) => q.server).sort()).toEqual(["127.0.0.12:53", "127.0.0.13:53"]);
   });
 
@@ -166,12 +169,29 @@ describe("prober round (scripted world)", () => {
       const b2 = w.queries;
       const changed = await prober.probe();
       expect(changed.evidence.direct.b?.heartbeat?.services.db?.role).toBe("fenced");
-      expect(w.queries - b2).toBe(counts[counts.length - 1]! + n);
+      // +n per-service records, and for each the peer's localtargets-<host> A and AAAA (direct).
+      expect(w.queries - b2).toBe(counts[counts.length - 1]! + 3 * n);
+      expect(changed.observations.filter((o) => o.path === "localtargets")).toHaveLength(n);
       const b3 = w.queries;
       await prober.probe();
       expect(w.queries - b3).toBe(counts[counts.length - 1]);
     }
     // |W|·(1+|P|) + Σ|NS(p)| = 3·2 + 2
     expect(counts).toEqual([8, 8]);
+  });
+
+  it("asks the peer directly for localtargets-<host> (A and AAAA) and reports whether it matches the signed lt=", async () => {
+    const { w, prober } = world(1);
+    const first = await prober.probe();
+    const lt = first.observations.filter((o) => o.path === "localtargets");
+    expect(lt.length).toBeGreaterThan(0);
+    expect(lt.every((o) => o.judgement === "matches the signed lt=")).toBe(true);
+    // The peer's zone serves something else than its signed heartbeat says: shown, not believed.
+    w.region("b").servedLocalTargets = { db: ["192.0.2.99"] };
+    w.region("b").services[0] = svc("db", { epoch: 7 });
+    const next = await prober.probe();
+    const o = next.observations.find((x) => x.path === "localtargets" && x.peer === "b")!;
+    expect(o.judgement).toMatch(/^differs from the signed lt=/);
+    expect(next.evidence.direct.b?.heartbeat?.services.db?.localTargets).not.toContain("192.0.2.99");
   });
 });
