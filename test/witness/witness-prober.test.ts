@@ -73,7 +73,11 @@ describe("witness prober against unbound", () => {
     expect(evidence.direct.b?.heartbeat?.services.db?.role).toBe("primary");
     expect(evidence.direct.c?.heartbeat?.services.db?.role).toBe("standby");
     // 3 witnesses × (self + 2 peers) + 2 direct, then db from b and c once (first round).
-    expect(observations.filter((o) => o.path !== "service")).toHaveLength(11);
+    expect(observations.filter((o) => o.path !== "service" && o.path !== "localtargets")).toHaveLength(11);
+    // With each per-service record, the peer's own localtargets-db, asked directly, matches its signed lt=.
+    const lt = observations.filter((o) => o.path === "localtargets");
+    expect(lt.map((o) => o.peer).sort()).toEqual(["b", "c"]);
+    for (const o of lt) expect(o.judgement).toBe("matches the signed lt=");
     expect(evidence.completedAt - evidence.startedAt).toBeLessThan(4000);
   });
 
