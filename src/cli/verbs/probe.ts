@@ -12,6 +12,10 @@ import { table } from "./lease-common.ts";
 
 /** The heartbeat's first string without the version and nonce, shortened: what the witness relayed. */
 function answerText(oc: QueryOutcome): string {
+  if (oc.kind === "answer" && oc.addresses?.length) {
+    const a = oc.addresses;
+    return a.length > 3 ? `${a.slice(0, 3).join(" ")} … (${a.length} addresses)` : a.join(" ");
+  }
   if (oc.kind !== "answer" || !oc.txt?.[0]) return "-";
   const s = oc.txt[0]
     .split(" ")
@@ -72,7 +76,7 @@ configuration.`,
     for (const o of round.observations) {
       const oc = o.outcome;
       rows.push([
-        o.service ? `service ${o.service}` : o.path,
+        o.service ? `${o.path} ${o.service}` : o.path,
         o.server,
         o.peer ?? c.region,
         oc.kind === "answer" ? rcodeText(oc.rcode) : oc.kind,
