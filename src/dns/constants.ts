@@ -24,6 +24,7 @@ export const TYPE = {
 
 export const CLASS = { IN: 1, CH: 3, HS: 4, NONE: 254, ANY: 255 } as const;
 
+/** RCODEs of RFC 1035 §4.1.1, RFC 2136 §2.2, RFC 6891 §9 and the TSIG errors of RFC 8945 §3. */
 export const RCODE = {
   NOERROR: 0,
   FORMERR: 1,
@@ -31,19 +32,21 @@ export const RCODE = {
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,
-  /** Extended RCODE 16 (RFC 6891 §6.1.3), carried as 1 in the OPT's upper bits and 0 in the header. */
+  YXDOMAIN: 6,
+  YXRRSET: 7,
+  NXRRSET: 8,
+  NOTAUTH: 9,
+  NOTZONE: 10,
+  /** Extended RCODE 16 (RFC 6891 §6.1.3), carried as 1 in the OPT's upper bits and 0 in the header; BADSIG in a TSIG error field (RFC 8945 §3). */
   BADVERS: 16,
+  BADKEY: 17,
+  BADTIME: 18,
+  BADTRUNC: 22,
 } as const;
 
-export const RCODE_NAME: Record<number, string> = {
-  0: "NOERROR",
-  1: "FORMERR",
-  2: "SERVFAIL",
-  3: "NXDOMAIN",
-  4: "NOTIMP",
-  5: "REFUSED",
-  16: "BADVERS",
-};
+export const RCODE_NAME: Record<number, string> = Object.fromEntries(
+  Object.entries(RCODE).map(([k, v]) => [v, k]),
+);
 
 export const OPCODE_QUERY = 0;
 export const OPCODE_NOTIFY = 4;

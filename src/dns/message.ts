@@ -8,47 +8,19 @@
 // checked and every malformed message is a DnsFormatError naming the rule it broke, never an
 // exception from a Buffer accessor and never an endless loop.
 
-export const RRType = {
-  A: 1,
-  NS: 2,
-  CNAME: 5,
-  SOA: 6,
-  PTR: 12,
-  MX: 15,
-  TXT: 16,
-  AAAA: 28,
-  OPT: 41,
-  TSIG: 250,
-  ANY: 255,
-} as const;
+import { RCODE, RCODE_NAME, TYPE } from "./constants.ts";
+
+// One table of DNS numbers for the whole project (constants.ts); the codec's names for them.
+export const RRType = TYPE;
 
 export const RRClass = { IN: 1, NONE: 254, ANY: 255 } as const;
 
 export const Opcode = { QUERY: 0, NOTIFY: 4, UPDATE: 5 } as const;
 
-/** RCODEs of RFC 1035 §4.1.1, RFC 2136 §2.2, RFC 6891 §9 and the TSIG errors of RFC 8945 §3. */
-export const Rcode = {
-  NOERROR: 0,
-  FORMERR: 1,
-  SERVFAIL: 2,
-  NXDOMAIN: 3,
-  NOTIMP: 4,
-  REFUSED: 5,
-  YXDOMAIN: 6,
-  YXRRSET: 7,
-  NXRRSET: 8,
-  NOTAUTH: 9,
-  NOTZONE: 10,
-  BADVERS: 16, // RFC 6891 §9; also BADSIG in the TSIG error field (RFC 8945 §3)
-  BADKEY: 17,
-  BADTIME: 18,
-  BADTRUNC: 22,
-} as const;
-
-const RCODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Rcode).map(([k, v]) => [v, k]));
+export const Rcode = RCODE;
 
 export function rcodeName(code: number): string {
-  return RCODE_NAMES[code] ?? `RCODE${code}`;
+  return RCODE_NAME[code] ?? `RCODE${code}`;
 }
 
 /** TSIG error field names (RFC 8945 §3: 16 is BADSIG there, BADVERS in OPT). */
