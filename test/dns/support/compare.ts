@@ -1,5 +1,6 @@
 // Normalise a DNS response for comparison between two servers.
 import * as dnsPacket from "dns-packet";
+import { RCODE } from "../../../src/dns/constants.ts";
 
 export interface Normalised {
   readonly rcode: number;
@@ -12,19 +13,7 @@ export interface Normalised {
   readonly opt: string;
 }
 
-const RCODES: Record<string, number> = {
-  NOERROR: 0,
-  FORMERR: 1,
-  SERVFAIL: 2,
-  NXDOMAIN: 3,
-  NOTIMP: 4,
-  REFUSED: 5,
-  YXDOMAIN: 6,
-  YXRRSET: 7,
-  NXRRSET: 8,
-  NOTAUTH: 9,
-  NOTZONE: 10,
-};
+const RCODES: Record<string, number> = RCODE;
 
 function rdata(a: dnsPacket.Answer): string {
   const d = (a as { data?: unknown }).data;
