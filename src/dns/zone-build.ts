@@ -1,6 +1,6 @@
 // Building a zone from a file in a child process (zone-build-child.ts), and its messages.
 import { fork } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigError, type ConfigProblem } from "../config/config-error.ts";
 import type { RateLimitConfig } from "./rate-limit.ts";
@@ -64,11 +64,32 @@ const childUrl = new URL(
   import.meta.url,
 );
 
+/** Read exactly `size` bytes of `file` into the start of `into`. */
+function readInto(file: string, into: Buffer, size: number): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, into, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return into.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A build that takes longer than this is killed and rejected (a hung file read, say). */
 export const BUILD_TIMEOUT_MS = 120_000;
 
 /** Build in a fresh child process. Rejects with ConfigError for a bad file, Error otherwise. */
-export function buildZoneInChild(req: BuildRequest, timeoutMs = BUILD_TIMEOUT_MS): Promise<BuildResult> {
+export function buildZoneInChild(
+  req: BuildRequest,
+  timeoutMs = BUILD_TIMEOUT_MS,
+  /** A buffer no zone in service uses any more: the new zone is read into it when it fits. */
+  spare?: Buffer,
+): Promise<BuildResult> {
   return new Promise((resolve, reject) => {
     // Running from TypeScript sources (tests, `npx splitguard` in a checkout): load them with tsx.
     const w = fork(childUrl, [JSON.stringify(req)], {
@@ -96,10 +117,19 @@ export function buildZoneInChild(req: BuildRequest, timeoutMs = BUILD_TIMEOUT_MS
           break;
         case "built": {
           let data: Buffer;
+          const size = r.indexLength * 4 + r.slabLength;
           try {
-            data = readFileSync(r.file);
-            // The u32 index view needs 4-byte alignment (a file this size gets a buffer of its own at 0).
-            if (data.byteOffset % 4 !== 0) data = Buffer.from(data);
+            data =
+              spare && spare.byteLength >= size && spare.byteOffset % 4 === 0
+                ? readInto(r.file, spare, size)
+                : readFileSync(r.file);
+            // The u32 index view needs 4-byte alignment, and the zone must own its ArrayBuffer (it
+            // becomes the next build's spare): never a slice of Node's shared pool.
+            if (data.byteOffset % 4 !== 0) {
+              const own = Buffer.allocUnsafeSlow(data.length);
+              data.copy(own);
+              data = own;
+            }
           } catch (e) {
             reject(new Error(`cannot read the compiled zone: ${(e as Error).message}`));
             break;
