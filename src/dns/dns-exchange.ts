@@ -76,6 +76,23 @@ function errnoText(e: Error): string {
   return (e as NodeJS.ErrnoException).code ?? e.message;
 }
 
+type Judged =
+  | { readonly kind: "match"; readonly msg: ReturnType<typeof decodeMessage> }
+  | { readonly kind: "other" | "malformed"; readonly problem: string };
+
+/** Decode a response and check it answers `request` (ID, opcode, question). */
+function judge(wire: Buffer, request: Buffer): Judged {
+  try {
+    const msg = decodeMessage(wire);
+    return matches(msg, request)
+      ? { kind: "match", msg }
+      : { kind: "other", problem: "only non-matching responses" };
+  } catch (e) {
+    if (!(e instanceof DnsFormatError)) throw e;
+    return { kind: "malformed", problem: `malformed response (${e.message})` };
+  }
+}
+
 function exchangeUdp(
   request: Buffer,
   server: ServerAddress,
@@ -88,15 +105,10 @@ function exchangeUdp(
     sock.on("error", (e) => finish({ kind: "error", reason: `UDP: ${errnoText(e)}` }));
     // A connected socket only receives datagrams from the server's address and port.
     sock.on("message", (wire) => {
-      try {
-        const msg = decodeMessage(wire);
-        if (matches(msg, request)) finish({ kind: "response", wire, msg, via: "udp" });
-        else state.problem = "only non-matching responses";
-      } catch (e) {
-        // A malformed datagram may be noise or an attack; keep waiting for the real answer.
-        if (e instanceof DnsFormatError) state.problem = `malformed response (${e.message})`;
-        else throw e;
-      }
+      const r = judge(wire, request);
+      if (r.kind === "match") finish({ kind: "response", wire, msg: r.msg, via: "udp" });
+      // A non-matching or malformed datagram may be noise or an attack; keep waiting for the real answer.
+      else state.problem = r.problem;
     });
     sock.connect(server.port, server.host, () => {
       if (state.done) return;
@@ -127,14 +139,11 @@ function exchangeTcp(
         if (buffered.length < 2 + len) return;
         const wire = Buffer.from(buffered.subarray(2, 2 + len));
         buffered = buffered.subarray(2 + len);
-        try {
-          const msg = decodeMessage(wire);
-          if (matches(msg, request)) return finish({ kind: "response", wire, msg, via: "tcp" });
-          state.problem = "only non-matching responses";
-        } catch (e) {
-          if (!(e instanceof DnsFormatError)) throw e;
-          return finish({ kind: "error", reason: `TCP: malformed response (${e.message})` });
-        }
+        const r = judge(wire, request);
+        if (r.kind === "match") return finish({ kind: "response", wire, msg: r.msg, via: "tcp" });
+        // On TCP nobody else can inject: a malformed message from the server ends the exchange.
+        if (r.kind === "malformed") return finish({ kind: "error", reason: `TCP: ${r.problem}` });
+        state.problem = r.problem;
       }
     });
     sock.connect(server.port, server.host, () => {

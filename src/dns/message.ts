@@ -8,6 +8,7 @@
 // checked and every malformed message is a DnsFormatError naming the rule it broke, never an
 // exception from a Buffer accessor and never an endless loop.
 
+import { ByteWriter } from "./byte-writer.ts";
 import { RCODE, RCODE_NAME, TYPE } from "./constants.ts";
 
 // One table of DNS numbers for the whole project (constants.ts); the codec's names for them.
@@ -189,9 +190,7 @@ export function canonicalNameWire(name: string): Buffer {
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-class Writer {
-  private buf = Buffer.alloc(512);
-  length = 0;
+class Writer extends ByteWriter {
   /**
    * Suffix → offset of its first occurrence, for compression (RFC 1035 §4.1.4). Case-sensitive on
    * purpose: a pointer copies the spelling it points to, and 0x20-randomised names must come back
@@ -199,38 +198,9 @@ class Writer {
    */
   private readonly suffixes = new Map<string, number>();
 
-  private ensure(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
-    this.buf.copy(next, 0, 0, this.length);
-    this.buf = next;
-  }
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf.writeUInt8(v, this.length);
-    this.length += 1;
-  }
-  u16(v: number): void {
-    this.ensure(2);
-    this.buf.writeUInt16BE(v, this.length);
-    this.length += 2;
-  }
-  u32(v: number): void {
-    this.ensure(4);
-    this.buf.writeUInt32BE(v >>> 0, this.length);
-    this.length += 4;
-  }
   u48(v: number): void {
     this.u16(Math.floor(v / 2 ** 32) & 0xffff);
     this.u32(v % 2 ** 32);
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
-  }
-  setU16(at: number, v: number): void {
-    this.buf.writeUInt16BE(v, at);
   }
   name(name: string, compress: boolean): void {
     const labels = nameToLabels(name);
@@ -244,14 +214,11 @@ class Writer {
         this.u16(0xc000 | at);
         return;
       }
-      if (compress && this.length < 0x4000) this.suffixes.set(key, this.length);
+      if (compress && this.pos < 0x4000) this.suffixes.set(key, this.pos);
       this.u8(labels[i]!.length);
       this.bytes(labels[i]!);
     }
     this.u8(0);
-  }
-  done(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.length));
   }
 }
 
@@ -389,14 +356,14 @@ export function encodeMessage(m: Message): Buffer {
     w.u16(q.class);
   }
   for (const rr of [...m.answers, ...m.authorities, ...m.additionals]) writeRecord(w, rr);
-  return w.done();
+  return w.finish();
 }
 
 /** Encode one record alone (used to append a TSIG record to an already encoded message). */
 export function encodeRecord(rr: ResourceRecord): Buffer {
   const w = new Writer();
   writeRecord(w, rr);
-  return w.done();
+  return w.finish();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Encoding DNS messages at zone-compile time (never on the query path). Names are compressed
 // (RFC 1035 §4.1.4) against every name already written in the same message.
+import { ByteWriter } from "./byte-writer.ts";
 import { ipBytes } from "./ip-address.ts";
 
 export { ipBytes } from "./ip-address.ts";
@@ -37,9 +38,7 @@ export function nameWireLength(name: string): number {
   return name === "" ? 1 : Buffer.byteLength(name, "latin1") + 2;
 }
 
-export class WireWriter {
-  private buf: Buffer;
-  private pos = 0;
+export class WireWriter extends ByteWriter {
   /** suffix (lower case) → offset where it was written. */
   private readonly names = new Map<string, number>();
   /** Offsets of 2-byte compression pointers written, for relocation of templates. */
@@ -54,11 +53,7 @@ export class WireWriter {
     size = 512,
     private readonly nameLimit = 0x3fff,
   ) {
-    this.buf = Buffer.alloc(size);
-  }
-
-  get length(): number {
-    return this.pos;
+    super(size);
   }
 
   /** Start a new message in the same buffer (compile loops reuse one writer). */
@@ -66,40 +61,6 @@ export class WireWriter {
     this.pos = 0;
     this.names.clear();
     this.pointerAt.length = 0;
-    return this;
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  u8(v: number): this {
-    this.ensure(1);
-    this.buf[this.pos++] = v & 0xff;
-    return this;
-  }
-
-  u16(v: number): this {
-    this.ensure(2);
-    this.buf.writeUInt16BE(v & 0xffff, this.pos);
-    this.pos += 2;
-    return this;
-  }
-
-  u32(v: number): this {
-    this.ensure(4);
-    this.buf.writeUInt32BE(v >>> 0, this.pos);
-    this.pos += 4;
-    return this;
-  }
-
-  bytes(b: Uint8Array): this {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
     return this;
   }
 
@@ -175,17 +136,7 @@ export class WireWriter {
         }
         break;
     }
-    this.buf.writeUInt16BE(this.pos - start, lenAt);
+    this.setU16(lenAt, this.pos - start);
     return this;
-  }
-
-  /** A copy of what was written. */
-  finish(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
-  }
-
-  /** A view of what was written (valid until the next write or reset). */
-  view(): Buffer {
-    return this.buf.subarray(0, this.pos);
   }
 }
