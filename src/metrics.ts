@@ -234,3 +234,51 @@ export class ProbeMetrics {
     for (const o of round.observations) this.latency.observe({ path: o.path }, o.outcome.latencyMs / 1000);
   }
 }
+
+/**
+ * The long-running controller's metrics: the prober's (ProbeMetrics) plus the machines' and the
+ * zone's, with the names operators already query (DESIGN §7): `splitbrain_promotions_total`,
+ * `k8gb_gslb_healthy_records`, and splitguard's own transition counter.
+ */
+export class RuntimeMetrics {
+  readonly probe: ProbeMetrics;
+  readonly promotions: Counter<"service">;
+  readonly transitions: Counter<"service" | "to">;
+  readonly healthyRecords: Gauge<"name">;
+
+  constructor(readonly registry = new Registry()) {
+    const registers = [registry];
+    this.probe = new ProbeMetrics(registry);
+    this.promotions = new Counter({
+      name: "splitbrain_promotions_total",
+      help: "Promotions of the local CNPG cluster this controller asked for, by service.",
+      labelNames: ["service"],
+      registers,
+    });
+    this.transitions = new Counter({
+      name: "splitguard_transitions_total",
+      help: "Service machine transitions, by service and target state.",
+      labelNames: ["service", "to"],
+      registers,
+    });
+    this.healthyRecords = new Gauge({
+      name: "k8gb_gslb_healthy_records",
+      help: "Addresses the responder answers for the host right now (k8gb-compatible name).",
+      labelNames: ["name"],
+      registers,
+    });
+  }
+
+  round(r: ProbeRound, quorum: boolean): void {
+    this.probe.observe(r, quorum);
+  }
+  transition(service: string, _from: string, to: string): void {
+    this.transitions.inc({ service, to });
+  }
+  promoted(service: string): void {
+    this.promotions.inc({ service });
+  }
+  served(host: string, records: number): void {
+    this.healthyRecords.set({ name: host }, records);
+  }
+}

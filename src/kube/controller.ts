@@ -25,6 +25,8 @@ export interface ControllerOptions {
   readonly afterStep?: (step: string) => Promise<void> | void;
   readonly log?: (msg: string) => void;
   readonly onResult?: (key: string, r: ReconcileResult) => void;
+  /** The live runtime drives the machines; this controller then only carries out overrides. */
+  readonly overridesOnly?: boolean;
 }
 
 const base = (ns: string) => `/apis/splitguard.io/v1alpha1/namespaces/${ns}`;
@@ -116,6 +118,7 @@ export class Controller {
         peerAliveMs: this.o.peerAliveMs ?? 30_000,
         identity: this.o.identity,
         afterStep: this.o.afterStep,
+        overridesOnly: this.o.overridesOnly,
       },
       fs,
       overrides.items,

@@ -1,0 +1,240 @@
+// Two regions, each with its own real kube-apiserver, its own live controller (prober, machines,
+// actuators, responder: src/kube/live-controller.ts) serving DNS on 127.0.0.61 / 127.0.0.62:53,
+// and three real unbound witnesses on 127.0.0.71-73:53 that reach the responders only through
+// the delegation of Z (stub zone) and the heartbeat-subzone referrals. Nothing connects the two
+// regions but DNS. The test plays the CNPG operator on the Clusters' status.
+//
+// Timing (passes the timing rule): probe every 2 s, timeout 1.5 s, fenceAfter 4 s, margin 1 s,
+// promoteAfter 12 s = 4 + 2·2 + 2·1.5 + 1. Unbound runs with `infra-cache-max-rtt: 1000`, as in
+// the witness tier, so a stopped responder becomes SERVFAIL (a down vote) within seconds.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { loadConfigFile } from "../../src/config/load.ts";
+import type { KubeObject } from "../../src/kube/kube-client.ts";
+import { type LiveController, startLiveController } from "../../src/kube/live-controller.ts";
+import { jsonLogger } from "../../src/log.ts";
+import { systemClock } from "../../src/shell/system-clock.ts";
+import { startUnbound, type Unbound } from "../witness/support/unbound.ts";
+import { CLUSTER, FS } from "./support/fixtures.ts";
+import { freeTcpPort, type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
+import { events, gates, regionNamespace, until } from "./support/regions.ts";
+
+const run = promisify(execFile);
+const ZONE = "gslb.example.com";
+const NS = "sg";
+const ADDR = { eu: "127.0.0.61", us: "127.0.0.62" } as const;
+const TARGET = { eu: "192.0.2.10", us: "198.51.100.20" } as const;
+const WITNESSES = ["127.0.0.71", "127.0.0.72", "127.0.0.73"];
+const PROMOTE_AFTER_S = 12;
+type R = keyof typeof ADDR;
+
+const envs = {} as Record<R, KubeEnv>;
+const live = {} as Partial<Record<R, LiveController>>;
+const witnesses: Unbound[] = [];
+const logs: string[] = [];
+let dir = "";
+
+function configText(region: R): string {
+  return `zone: ${ZONE}
+region: ${region}
+heartbeatKeyFile: ./hb.key
+negativeTtl: 5
+regions:
+  - name: eu
+    nameservers: [${ADDR.eu}]
+  - name: us
+    nameservers: [${ADDR.us}]
+witnesses: [${WITNESSES.join(", ")}]
+probe: { interval: 2, timeout: 1.5, retries: 0 }
+failover: { fenceAfter: 4, promoteAfter: ${PROMOTE_AFTER_S}, margin: 1, holdDown: 60 }
+rateLimit: { enabled: false }
+`;
+}
+
+async function startRegion(r: R): Promise<LiveController> {
+  const env = envs[r];
+  const c = await startLiveController({
+    loaded: loadConfigFile(join(dir, `${r}.yaml`)),
+    client: env.client(env.userTokens.splitguard!),
+    namespace: NS,
+    identity: `${r}-0`,
+    clock: systemClock,
+    log: jsonLogger((l) => logs.push(`[${r}] ${l.trimEnd()}`), systemClock.now, "info"),
+    listen: { host: ADDR[r], port: 53 },
+    metrics: { host: "127.0.0.1", port: await freeTcpPort() },
+    leaseDurationS: 2,
+    resyncMs: 3_000,
+  });
+  live[r] = c;
+  return c;
+}
+
+const status = async (r: R) =>
+  ((await envs[r].admin.get(FS(NS, "db"))).status ?? {}) as Record<string, unknown> & {
+    role?: string;
+    state?: string;
+    epoch?: number;
+    quorum?: string;
+    timer?: { name: string; since: string; deadline: string } | null;
+    peers?: { region: string; seen: string; role?: string; epoch?: number }[];
+    witnesses?: { name: string; self: string; peers: Record<string, string> }[];
+    conditions?: { type: string; status: string }[];
+    decision?: { action: string; reason: string };
+  };
+const replica = async (r: R) =>
+  ((await envs[r].admin.get(CLUSTER(NS, `pg-${r}`))).spec as { replica: { primary: string } }).replica;
+
+async function dig(server: string, name: string): Promise<string[]> {
+  const { stdout } = await run("dig", [`@${server}`, name, "A", "+short", "+time=1", "+tries=1"]);
+  return stdout.trim().split("\n").filter(Boolean);
+}
+
+/** Transitions logged by a region's runtime (lines "<from> -> <to>"). */
+const transitions = (r: R) => logs.filter((l) => l.startsWith(`[${r}]`) && / -> /.test(l));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "sg-live-"));
+  writeFileSync(join(dir, "hb.key"), "live-regions-test-shared-key-0123456789\n");
+  for (const r of ["eu", "us"] as const) writeFileSync(join(dir, `${r}.yaml`), configText(r));
+  const [eu, us] = await Promise.all([
+    startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io"),
+    startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io"),
+  ]);
+  envs.eu = eu;
+  envs.us = us;
+  for (const r of ["eu", "us"] as const) {
+    await regionNamespace(envs[r], NS, r, "pg-eu", { targets: { static: [TARGET[r]] } });
+    // CNPG's part: both clusters report ready instances.
+    await envs[r].admin.patch(`${CLUSTER(NS, `pg-${r}`)}/status`, "merge", {
+      status: { phase: "Cluster in healthy state", readyInstances: 1 },
+    });
+  }
+  for (const a of WITNESSES)
+    witnesses.push(
+      await startUnbound({
+        address: a,
+        zone: ZONE,
+        stubAddrs: Object.values(ADDR),
+        extra: ["infra-cache-max-rtt: 1000"],
+      }),
+    );
+  await Promise.all([startRegion("eu"), startRegion("us")]);
+}, 240_000);
+
+afterEach((ctx) => {
+  if (ctx.task.result?.state === "fail") console.log(logs.join("\n"));
+});
+
+afterAll(async () => {
+  await Promise.allSettled(Object.values(live).map((c) => c?.stop()));
+  await Promise.allSettled(witnesses.map((w) => w.stop()));
+  await Promise.allSettled(Object.values(envs).map((e) => e?.stop()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+it("both healthy: eu serves, us follows, status shows witnesses, peers and no timer; zero transitions for 12 s", async () => {
+  await until("eu primary.serving and us standby.following in status", 60_000, async () => {
+    const [e, u] = await Promise.all([status("eu"), status("us")]);
+    return e.state === "primary.serving" && u.state === "standby.following" && u.peers?.[0]?.seen === "up";
+  });
+  const settledAt = logs.length;
+  await new Promise((r) => setTimeout(r, 12_000));
+  const after = logs.slice(settledAt).filter((l) => / -> /.test(l));
+  expect(after, "no transition while both regions are healthy").toEqual([]);
+
+  const [e, u] = await Promise.all([status("eu"), status("us")]);
+  expect(e).toMatchObject({ role: "primary", epoch: 1, quorum: "3/3", timer: null, primary: "eu" });
+  expect(u).toMatchObject({ role: "standby", epoch: 1, quorum: "3/3", timer: null, primary: "eu" });
+  expect(u.witnesses?.map((w) => [w.name, w.self, w.peers.eu])).toEqual(
+    WITNESSES.map((w) => [w, "ok", "up"]),
+  );
+  expect(u.peers).toEqual([
+    expect.objectContaining({
+      region: "eu",
+      seen: "up",
+      direct: true,
+      role: "primary",
+      epoch: 1,
+      gate: "open",
+    }),
+  ]);
+  expect(u.conditions?.find((c) => c.type === "SelfQuorum")?.status).toBe("True");
+  expect(u.decision?.reason).toMatch(/restored/);
+  // DNS: both regions answer eu's target; localtargets only where the gate is open.
+  expect(await dig(ADDR.eu, `db.${ZONE}`)).toEqual([TARGET.eu]);
+  expect(await dig(ADDR.us, `db.${ZONE}`)).toEqual([TARGET.eu]);
+  expect(await dig(ADDR.us, `localtargets-db.${ZONE}`)).toEqual([]);
+  expect(await gates(envs.eu.admin, NS)).toEqual(["True", "True"]);
+  expect(await gates(envs.us.admin, NS)).toEqual(["False", "False"]);
+  // The prober's metrics on the controller's /metrics, beside /healthz and /readyz.
+  const port = (live.us!.http!.address() as { port: number }).port;
+  const get = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: res.status, body: await res.text() };
+  };
+  expect((await get("/healthz")).status).toBe(200);
+  expect((await get("/readyz")).status).toBe(200);
+  const m = (await get("/metrics")).body;
+  expect(m).toMatch(/^splitbrain_quorum_reached 1$/m);
+  expect(m).toMatch(/^splitbrain_witness_reachable\{witness="127\.0\.0\.71"\} 1$/m);
+  expect(m).toMatch(/^k8gb_gslb_healthy_records\{name="db"\} 1$/m);
+  console.log(
+    `both healthy: ${transitions("eu").length + transitions("us").length} transitions at start-up, 0 in 12 s`,
+  );
+}, 120_000);
+
+it("eu's controller and responder stopped: us promotes pg-us after promoteAfter and serves", async () => {
+  const stoppedAt = Date.now();
+  await live.eu!.stop();
+  delete live.eu;
+
+  const suspect = await until("us suspects eu (timer promoteAfter in status)", 60_000, async () => {
+    const u = await status("us");
+    return u.timer?.name === "promoteAfter" ? u : undefined;
+  });
+  const detectedMs = Date.now() - stoppedAt;
+  expect(suspect.peers?.[0]).toMatchObject({ region: "eu", seen: "down" });
+  expect(Date.parse(suspect.timer!.deadline) - Date.parse(suspect.timer!.since)).toBe(PROMOTE_AFTER_S * 1000);
+
+  // No promotion before promoteAfter has run from the start of the timer.
+  const since = Date.parse(suspect.timer!.since);
+  await until("pg-us promoted (spec.replica.primary = pg-us)", 90_000, async () => {
+    const rep = await replica("us");
+    if (rep.primary !== "pg-us") return false;
+    return true;
+  });
+  const promotedAt = Date.now();
+  expect(promotedAt - since).toBeGreaterThanOrEqual(PROMOTE_AFTER_S * 1000);
+  // CNPG's part: the promoted cluster reports its new primary.
+  await envs.us.admin.patch(`${CLUSTER(NS, "pg-us")}/status`, "merge", {
+    status: { currentPrimary: "pg-us-1", phase: "Cluster in healthy state" },
+  });
+  await until("us primary.serving with epoch 2 and its gate open", 30_000, async () => {
+    const u = await status("us");
+    return u.state === "primary.serving" && u.epoch === 2;
+  });
+  await until("us answers its own target", 15_000, async () => {
+    const a = await dig(ADDR.us, `db.${ZONE}`);
+    return a.length === 1 && a[0] === TARGET.us;
+  });
+  const servingMs = Date.now() - stoppedAt;
+  expect(await gates(envs.us.admin, NS)).toEqual(["True", "True"]);
+  const evs = (await events(envs.us.admin, NS)).map((e) => e.reason);
+  expect(evs).toEqual(expect.arrayContaining(["Promoting", "Promoted"]));
+  const m = await live.us!.registry.metrics();
+  expect(m).toMatch(/^splitbrain_promotions_total\{service="db"\} 1$/m);
+  console.log(
+    `eu stopped -> us detected (timer started) in ${(detectedMs / 1000).toFixed(1)} s; ` +
+      `pg-us promoted ${((promotedAt - stoppedAt) / 1000).toFixed(1)} s after the stop ` +
+      `(${((promotedAt - since) / 1000).toFixed(1)} s after the timer started, promoteAfter ${PROMOTE_AFTER_S} s); ` +
+      `us answering its own target ${(servingMs / 1000).toFixed(1)} s after the stop`,
+  );
+  const stored = (await envs.us.admin.get<KubeObject>(FS(NS, "db"))).status as {
+    decision: { reason: string };
+  };
+  console.log(`us decision: ${stored.decision.reason}`);
+}, 180_000);
