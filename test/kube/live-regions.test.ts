@@ -19,9 +19,16 @@ import { type LiveController, startLiveController } from "../../src/kube/live-co
 import { jsonLogger } from "../../src/log.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
 import { startUnbound, type Unbound } from "../witness/support/unbound.ts";
-import { CLUSTER, FS } from "./support/fixtures.ts";
+import { CLUSTER, FO, FS } from "./support/fixtures.ts";
 import { freeTcpPort, type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
-import { events, gates, regionNamespace, until } from "./support/regions.ts";
+import {
+  cnpgReportsDemotionToken,
+  events,
+  gates,
+  recordClusterSpecs,
+  regionNamespace,
+  until,
+} from "./support/regions.ts";
 
 const run = promisify(execFile);
 const ZONE = "gslb.example.com";
@@ -238,3 +245,74 @@ it("eu's controller and responder stopped: us promotes pg-us after promoteAfter 
   };
   console.log(`us decision: ${stored.decision.reason}`);
 }, 180_000);
+
+it("eu's controller returns: it sees us primary at a newer epoch, follows it, and both regions answer us", async () => {
+  const before = await replica("eu");
+  expect(before.primary, "eu's Cluster still thinks it is primary (it was stopped, not demoted)").toBe(
+    "pg-eu",
+  );
+  const t0 = Date.now();
+  await startRegion("eu");
+  await until("eu standby.following us at epoch 2", 60_000, async () => {
+    const e = await status("eu");
+    return e.state === "standby.following" && e.primary === "us" && e.epoch === 2;
+  });
+  const followMs = Date.now() - t0;
+  expect((await replica("eu")).primary, "pg-eu re-pointed at the new primary").toBe("pg-us");
+  expect(await gates(envs.eu.admin, NS)).toEqual(["False", "False"]);
+  await until("both regions answer us's target", 15_000, async () => {
+    const [a, b] = await Promise.all([dig(ADDR.eu, `db.${ZONE}`), dig(ADDR.us, `db.${ZONE}`)]);
+    return a.join() === TARGET.us && b.join() === TARGET.us;
+  });
+  expect((await status("us")).state).toBe("primary.serving");
+  console.log(
+    `eu restarted -> following us (gate closed, pg-eu re-pointed) after ${(followMs / 1000).toFixed(1)} s`,
+  );
+}, 120_000);
+
+it("planned switchover back to eu: the override executor demotes us, the token crosses over DNS, eu promotes with it", async () => {
+  // CNPG's part in us: once pg-us is told to follow pg-eu, it reports its demotion token.
+  const token = "tok-live-switchover";
+  const cnpg = cnpgReportsDemotionToken(envs.us, NS, "pg-us", token);
+  const specs = recordClusterSpecs(envs.eu, NS, "pg-eu");
+  try {
+    const t0 = Date.now();
+    await envs.us.admin.create(FO(NS), {
+      apiVersion: "splitguard.io/v1alpha1",
+      kind: "FailoverOverride",
+      metadata: { name: "back-to-eu" },
+      spec: { service: "db", action: "switchover", region: "eu", reason: "planned: eu maintenance over" },
+    });
+    await until("pg-eu promoted with us's demotion token", 60_000, async () => {
+      const r = (await envs.eu.admin.get(CLUSTER(NS, "pg-eu"))).spec as {
+        replica: { primary: string; promotionToken?: string };
+      };
+      return r.replica.primary === "pg-eu" && r.replica.promotionToken === token;
+    });
+    await until("override Applied in us", 30_000, async () => {
+      const o = await envs.us.admin.get(FO(NS, "back-to-eu"));
+      return (o.status as { phase?: string } | undefined)?.phase === "Applied";
+    });
+    await until("eu primary.serving at epoch 3, us standby.following eu", 30_000, async () => {
+      const [e, u] = await Promise.all([status("eu"), status("us")]);
+      return (
+        e.state === "primary.serving" &&
+        e.epoch === 3 &&
+        u.state === "standby.following" &&
+        u.primary === "eu"
+      );
+    });
+    await until("both regions answer eu's target", 15_000, async () => {
+      const [a, b] = await Promise.all([dig(ADDR.eu, `db.${ZONE}`), dig(ADDR.us, `db.${ZONE}`)]);
+      return a.join() === TARGET.eu && b.join() === TARGET.eu;
+    });
+    expect(await gates(envs.eu.admin, NS)).toEqual(["True", "True"]);
+    expect(await gates(envs.us.admin, NS)).toEqual(["False", "False"]);
+    // pg-eu's patches, in order: re-pointed at pg-us earlier, then one patch with primary + token.
+    expect(specs.seen.at(-1)).toBe(`primary=pg-eu token=${token}`);
+    console.log(`planned switchover us -> eu done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    cnpg.stop();
+    specs.stop();
+  }
+}, 120_000);

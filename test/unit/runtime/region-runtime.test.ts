@@ -72,6 +72,7 @@ class MemoryWorld implements RegionWorld {
   cnpg: LocalObservation["cnpg"] = { role: "replica", fenced: false, primary: "eu" };
   gate = false;
   hold: string | undefined;
+  overrides: LocalObservation["overrides"] = [];
   stored: ServiceStatusDoc | undefined;
   storedPublished: PublishedState | undefined;
   readonly executed: Intent["type"][] = [];
@@ -89,7 +90,7 @@ class MemoryWorld implements RegionWorld {
       targets: ["198.51.100.20"],
       targetProblems: [],
       restored: undefined,
-      overrides: [],
+      overrides: this.overrides,
       hold: this.hold,
     };
   }
@@ -232,5 +233,19 @@ describe("RegionRuntime", () => {
     world.cnpg = { role: "primary", fenced: false, primary: "us" };
     await step("down");
     expect(Object.values(rt.states())[0]).toMatch(/^primary\./);
+  });
+
+  it("asserts the published gate every round (a pod added since gets it), and not at all while frozen", async () => {
+    const { world, rt, step } = setup();
+    await step("up");
+    await step("up");
+    expect(world.executed.filter((t) => t === "closeGate")).toHaveLength(2);
+    world.overrides = [{ action: "freeze", reason: "maintenance", id: "f1" }];
+    await step("up");
+    expect(rt.states()).toEqual({ db: "frozen" });
+    const n = world.executed.length;
+    await step("down");
+    await step("down");
+    expect(world.executed.slice(n), "frozen: no intent, no gate assertion").toEqual([]);
   });
 });
