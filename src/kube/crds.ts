@@ -169,6 +169,10 @@ const failoverServiceStatus = obj({
       epoch: int("lease epoch", { nullable: true }),
       holdUntil: str("this region counts itself holder until", { format: "date-time", nullable: true }),
       reason: str("the lease driver's last step, in words"),
+      lastAttempt: obj({ epoch: int("epoch"), seq: int("sequence") }, [], {
+        nullable: true,
+        description: "the highest lease value ever attempted, recorded before it was written (never reused)",
+      }),
     },
     [],
     { nullable: true, description: "lease mode only (spec.safety: lease); null otherwise" },

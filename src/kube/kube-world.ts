@@ -6,7 +6,13 @@ import type { Intent } from "../../machines/intents.ts";
 import type { Clock } from "../core/clock.ts";
 import type { SafetyMode } from "../core/decision.ts";
 import type { CnpgStatus, Override, PublishedRole } from "../core/evidence.ts";
-import type { LocalObservation, PublishedState, RegionWorld, ServiceDef } from "../runtime/actuators.ts";
+import type {
+  LeaseAttempt,
+  LocalObservation,
+  PublishedState,
+  RegionWorld,
+  ServiceDef,
+} from "../runtime/actuators.ts";
 import { restoredFrom, type ServiceStatusDoc } from "../runtime/service-status.ts";
 import { viewCluster } from "./cnpg-actuator.ts";
 import { updateFromFreshRead } from "./conflict-retry.ts";
@@ -124,10 +130,14 @@ export class KubeWorld implements RegionWorld {
       restored: restoredFrom(fs.status as Record<string, unknown> | undefined),
       overrides: forMachine,
       hold: overrideInProgress(overrides, fs.status as Record<string, unknown> | undefined, now),
+      leaseAttempt: storedAttempt(fs.status),
     };
   }
 
   async execute(def: ServiceDef, intent: Intent): Promise<void> {
+    // Leadership can be lost between a round and its intents: a replica that no longer holds the
+    // Lease must not act next to the new leader.
+    if (!this.isLeader()) return;
     const fs = this.objects.get(def.name);
     const spec = this.spec(def.name);
     if (!fs || !spec) return;
@@ -151,6 +161,32 @@ export class KubeWorld implements RegionWorld {
   }
 
   async writeStatus(def: ServiceDef, doc: ServiceStatusDoc): Promise<void> {
+    if (!this.isLeader()) return;
+    await this.updateStatus(def, (cur) => {
+      // The recorded lease attempt only ever grows: a status built before a concurrent
+      // persistLeaseAttempt must not write an older one back.
+      const lastAttempt = newerAttempt(storedAttempt(cur), doc.lease?.lastAttempt ?? undefined);
+      return {
+        ...cur,
+        ...doc,
+        ...(doc.lease ? { lease: { ...doc.lease, lastAttempt: lastAttempt ?? null } } : {}),
+      };
+    });
+  }
+
+  async persistLeaseAttempt(def: ServiceDef, a: LeaseAttempt): Promise<void> {
+    // Throwing makes the lease driver skip the write (lease-driver.ts).
+    if (!this.isLeader()) throw new Error("not the leader");
+    await this.updateStatus(def, (cur) => {
+      const lease = (cur.lease ?? {}) as Record<string, unknown>;
+      return { ...cur, lease: { ...lease, lastAttempt: newerAttempt(storedAttempt(cur), a) } };
+    });
+  }
+
+  private async updateStatus(
+    def: ServiceDef,
+    change: (status: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<void> {
     const path = `${base(this.o.namespace)}/failoverservices/${def.name}`;
     await updateFromFreshRead(
       this.o.client,
@@ -158,8 +194,7 @@ export class KubeWorld implements RegionWorld {
       (cur) => ({
         ...cur,
         status: {
-          ...((cur.status as object) ?? {}),
-          ...doc,
+          ...change((cur.status as Record<string, unknown>) ?? {}),
           observedGeneration: cur.metadata.generation,
         },
       }),
@@ -215,4 +250,15 @@ export function overrideInProgress(
   }
   const step = (status?.switchover as { step?: string } | undefined)?.step;
   return step ? `switchover step ${step} in progress` : undefined;
+}
+
+function storedAttempt(status: unknown): LeaseAttempt | undefined {
+  const a = (status as { lease?: { lastAttempt?: LeaseAttempt | null } } | undefined)?.lease?.lastAttempt;
+  return a && typeof a.epoch === "number" && typeof a.seq === "number" ? a : undefined;
+}
+
+function newerAttempt(a: LeaseAttempt | undefined, b: LeaseAttempt | undefined): LeaseAttempt | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return b.epoch > a.epoch || (b.epoch === a.epoch && b.seq > a.seq) ? b : a;
 }

@@ -3,9 +3,11 @@
 // actuators), the authoritative responder serving the runtime's zone, and the HTTP endpoints
 // (/metrics, /healthz, /readyz). docs/controller.md draws the data flow.
 import { createServer, type Server } from "node:http";
+import { loadLeaseKeys } from "../config/lease-keys.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { probePlan } from "../config/probe-plan.ts";
 import type { Clock } from "../core/clock.ts";
+import { LeaseDriver } from "../core/lease-driver.ts";
 import { ProbeLoop } from "../core/probe-loop.ts";
 import { type ProbePlan, Prober } from "../core/prober.ts";
 import { dnsProbeTransport } from "../dns/probe-transport.ts";
@@ -14,12 +16,15 @@ import { DEFAULT_LIMITS, type RunningServer, startDnsServer } from "../dns/serve
 import { standaloneView } from "../dns/zone-model.ts";
 import type { Logger } from "../log.ts";
 import { DnsMetrics, RuntimeMetrics } from "../metrics.ts";
+import type { LeaseFactory } from "../runtime/actuators.ts";
 import { LiveZone } from "../runtime/live-zone.ts";
 import { RegionRuntime } from "../runtime/region-runtime.ts";
+import { buildLeaseWitnesses } from "../shell/lease-witnesses.ts";
 import { randomNonce } from "../shell/nonce.ts";
 import { Controller } from "./controller.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { KubeWorld } from "./kube-world.ts";
+import { kubeSecretReader } from "./secret-reader.ts";
 
 export interface HostPort {
   readonly host: string;
@@ -84,6 +89,7 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
     controller,
   });
   runtime = new RegionRuntime({
+    lease: await leaseFactory(o),
     config,
     clock: o.clock,
     world,
@@ -194,4 +200,33 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
       log.log("info", "controller stopped", {});
     },
   };
+}
+
+/**
+ * Lease mode (DESIGN §5): one lease driver per lease-mode service over the configured RFC 2136
+ * witnesses, keys from files or Secrets. Undefined without a `lease` section (lease-mode services
+ * are then held, see region-runtime.ts).
+ */
+async function leaseFactory(o: LiveControllerOptions): Promise<LeaseFactory | undefined> {
+  const { config, path } = o.loaded;
+  const lease = config.lease;
+  if (!lease) return undefined;
+  const keys = await loadLeaseKeys(config, path, path, kubeSecretReader(o.client, o.namespace));
+  const witnesses = buildLeaseWitnesses(config, keys, o.clock);
+  return (svc, h) =>
+    new LeaseDriver({
+      params: {
+        self: config.region,
+        ttlMs: lease.ttl * 1000,
+        marginMs: lease.margin * 1000,
+        witnesses: witnesses.length,
+      },
+      service: svc.host,
+      transports: witnesses.map((w) => w.transport),
+      clock: o.clock,
+      opTimeoutMs: config.probe.timeout * 1000,
+      ...(h.lastAttempt ? { lastAttempt: { ...h.lastAttempt } } : {}),
+      persistAttempt: h.persist,
+      onView: h.onView,
+    });
 }

@@ -5,6 +5,7 @@ export interface PolicyRule {
   readonly apiGroups: string[];
   readonly resources: string[];
   readonly verbs: string[];
+  readonly resourceNames?: string[];
 }
 
 export const controllerRules: readonly PolicyRule[] = [
@@ -30,3 +31,10 @@ export const targetRules: readonly PolicyRule[] = [
   { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways"], verbs: ["get"] },
   { apiGroups: [""], resources: ["services"], verbs: ["get"] },
 ];
+
+/** Lease mode with `keySecret`: read exactly the named Secrets holding the TSIG keys, nothing else. */
+export function leaseKeyRules(secretNames: readonly string[]): PolicyRule[] {
+  return secretNames.length
+    ? [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [...secretNames] }]
+    : [];
+}

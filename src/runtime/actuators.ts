@@ -6,6 +6,7 @@ import type { Intent } from "../../machines/intents.ts";
 import type { RestoredStatus } from "../../machines/service-machine.ts";
 import type { SafetyMode } from "../core/decision.ts";
 import type { CnpgStatus, Override, PeerServiceReport } from "../core/evidence.ts";
+import type { LeaseGoal, LeaseView } from "../core/lease-core.ts";
 import type { ServiceStatusDoc } from "./service-status.ts";
 
 /** One failover service as the runtime needs it (from a FailoverService, or a demo's list). */
@@ -37,6 +38,13 @@ export interface LocalObservation {
    * held (frozen) meanwhile and started again from status and CNPG once it is done.
    */
   readonly hold: string | undefined;
+  /** Lease mode: the highest lease value this region ever attempted to write (from status). */
+  readonly leaseAttempt?: LeaseAttempt | undefined;
+}
+
+export interface LeaseAttempt {
+  readonly epoch: number;
+  readonly seq: number;
 }
 
 export interface RegionWorld {
@@ -54,7 +62,29 @@ export interface RegionWorld {
    * serves what the leader wrote).
    */
   publishedFromStatus(svc: ServiceDef): PublishedState | undefined;
+  /** Lease mode: record an attempt before it is written to any lease witness (status). */
+  persistLeaseAttempt?(svc: ServiceDef, a: LeaseAttempt): Promise<void>;
 }
+
+/** One service's lease driver (src/core/lease-driver.ts), as the runtime drives it. */
+export interface LeaseHandle {
+  setGoal(goal: LeaseGoal): void;
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * Makes a lease driver for a lease-mode service: `onView` after every lease round, `persist`
+ * awaited before every write, `lastAttempt` restored from status.
+ */
+export type LeaseFactory = (
+  svc: ServiceDef,
+  o: {
+    readonly lastAttempt: LeaseAttempt | undefined;
+    readonly persist: (a: LeaseAttempt) => Promise<void>;
+    readonly onView: (v: LeaseView) => void;
+  },
+) => LeaseHandle;
 
 /** One service's published state: the per-service heartbeat and `localtargets-<host>`. */
 export interface PublishedState extends PeerServiceReport {

@@ -24,7 +24,15 @@ import type { ProbeRound } from "../core/prober.ts";
 import { selfQuorum } from "../core/witness-quorum.ts";
 import type { ZoneView } from "../dns/zone-model.ts";
 import type { Logger } from "../log.ts";
-import type { LocalObservation, PublishedState, RegionWorld, ServiceDef } from "./actuators.ts";
+import type {
+  LeaseAttempt,
+  LeaseFactory,
+  LeaseHandle,
+  LocalObservation,
+  PublishedState,
+  RegionWorld,
+  ServiceDef,
+} from "./actuators.ts";
 import { type Condition, type ServiceStatusDoc, serviceStatusDoc } from "./service-status.ts";
 import { type PeerSights, zoneView } from "./zone-view.ts";
 
@@ -47,6 +55,8 @@ export interface RegionRuntimeOptions {
   readonly observer?: RuntimeObserver | undefined;
   /** Status is written on every change, and at least this often while nothing changes. */
   readonly statusRefreshMs?: number;
+  /** Lease mode: a lease driver per lease-mode service; without it such services are held. */
+  readonly lease?: LeaseFactory | undefined;
 }
 
 interface Running {
@@ -61,6 +71,9 @@ interface Running {
   lastStatusAt: number;
   conditions: readonly Condition[];
   stopped: boolean;
+  lease: LeaseHandle | undefined;
+  /** Lease mode: the highest attempt recorded (persisted before it was written). */
+  leaseAttempt: LeaseAttempt | undefined;
 }
 
 export function timingOf(c: Config): ServiceTiming {
@@ -213,11 +226,13 @@ export class RegionRuntime {
     const obs = await world.observe(def);
     const key = JSON.stringify(def);
     let run = this.running.get(def.name);
-    // Lease mode needs the lease driver (src/core/lease-driver.ts), which the runtime does not run
-    // yet: without LEASE views a lease-mode primary would fence itself at the first deadline, so
-    // such a service is held (nothing automatic) and says so in the log.
+    // Lease mode needs a lease driver: without LEASE views a lease-mode primary would fence itself
+    // at the first deadline, so without a lease factory such a service is held (nothing automatic).
     const hold =
-      obs.hold ?? (def.safety === "lease" ? "safety lease is not run by the controller yet" : undefined);
+      obs.hold ??
+      (def.safety === "lease" && !this.o.lease
+        ? "safety lease needs the configuration's lease section (lease witnesses)"
+        : undefined);
     if (run && (run.key !== key || hold !== undefined)) {
       // A changed spec, or an override being carried out: the machine stops, and starts again from
       // status and CNPG afterwards (as after a restart: a wait is never shortened by it).
@@ -280,6 +295,7 @@ export class RegionRuntime {
       extra,
       run.conditions,
       clock.now(),
+      run.leaseAttempt,
     );
     await this.writeStatus(run, doc);
   }
@@ -314,6 +330,8 @@ export class RegionRuntime {
       lastStatusAt: 0,
       conditions: [],
       stopped: false,
+      lease: undefined,
+      leaseAttempt: obs.leaseAttempt,
     };
     const slog = log.child({ service: def.name });
     actor.on("*", (e) => {
@@ -329,6 +347,8 @@ export class RegionRuntime {
         this.rebuildZone();
       }
       if (intent.type === "promoteCnpg") observer?.promoted(def.name);
+      // The lease goal goes to the driver at once (it starts a round when it must contend).
+      if (intent.type === "leaseGoal") run.lease?.setGoal(intent.goal);
       this.enqueue(run, intent);
     });
     actor.subscribe({
@@ -342,8 +362,24 @@ export class RegionRuntime {
       error: (err: unknown) =>
         slog.log("error", "service machine failed", { reason: (err as Error).message }),
     });
+    if (def.safety === "lease" && this.o.lease) {
+      const world = this.o.world;
+      run.lease = this.o.lease(def, {
+        lastAttempt: obs.leaseAttempt,
+        persist: async (a) => {
+          run.leaseAttempt = a;
+          if (!world.persistLeaseAttempt)
+            throw new Error("this world cannot record lease attempts; lease mode cannot write");
+          await world.persistLeaseAttempt(def, a);
+        },
+        onView: (v) => {
+          if (!run.stopped) actor.send({ type: "LEASE", lease: v });
+        },
+      });
+    }
     this.running.set(def.name, run);
     actor.start();
+    run.lease?.start();
     return run;
   }
 
@@ -362,6 +398,7 @@ export class RegionRuntime {
 
   private stopMachine(run: Running): void {
     run.stopped = true;
+    run.lease?.stop();
     run.actor.stop();
   }
 

@@ -8,7 +8,7 @@ import { fenceDeadline } from "../../machines/service-machine.ts";
 import { type ServiceSnapshot, stateName, statusOf } from "../../machines/status.ts";
 import { peersOf } from "../core/decision.ts";
 import type { ServiceEvidence } from "../core/evidence.ts";
-import type { PublishedState } from "./actuators.ts";
+import type { LeaseAttempt, PublishedState } from "./actuators.ts";
 
 export interface WitnessStatus {
   readonly name: string;
@@ -59,6 +59,8 @@ export interface ServiceStatusDoc {
     epoch: number | null;
     holdUntil: string | null;
     reason: string;
+    /** The highest value ever attempted (recorded before it was written): never reused. */
+    lastAttempt: LeaseAttempt | null;
   } | null;
   readonly witnesses: readonly WitnessStatus[];
   readonly peers: readonly PeerStatus[];
@@ -115,6 +117,7 @@ export function serviceStatusDoc(
   extraConditions: readonly Condition[],
   previous: readonly Condition[],
   now: number,
+  leaseAttempt?: LeaseAttempt | undefined,
 ): ServiceStatusDoc {
   const st = statusOf(s);
   const c = s.context;
@@ -181,6 +184,7 @@ export function serviceStatusDoc(
             epoch: lease?.epoch ?? null,
             holdUntil: iso(lease?.holdUntil),
             reason: lease?.reason ?? "no lease round yet",
+            lastAttempt: leaseAttempt ?? null,
           }
         : null,
     witnesses,

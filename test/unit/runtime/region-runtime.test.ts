@@ -6,10 +6,14 @@ import type { Intent } from "../../../machines/intents.ts";
 import { parseConfigText } from "../../../src/config/load.ts";
 import type { Clock } from "../../../src/core/clock.ts";
 import type { PeerServiceReport, WitnessResult } from "../../../src/core/evidence.ts";
+import { LeaseDriver } from "../../../src/core/lease-driver.ts";
+import { LeaseWitnessStore, MemoryLeaseTransport } from "../../../src/core/lease-memory-transport.ts";
 import type { ProbeRound } from "../../../src/core/prober.ts";
 import type { ZoneView } from "../../../src/dns/zone-model.ts";
 import { silentLogger } from "../../../src/log.ts";
 import type {
+  LeaseAttempt,
+  LeaseFactory,
   LocalObservation,
   PublishedState,
   RegionWorld,
@@ -77,8 +81,15 @@ class MemoryWorld implements RegionWorld {
   storedPublished: PublishedState | undefined;
   readonly executed: Intent["type"][] = [];
   readonly events: string[] = [];
+  /** Lease mode: the order of recorded attempts and lease writes. */
+  readonly leaseLog: string[] = [];
+  safety: ServiceDef["safety"] = "witness";
   services() {
-    return [DB];
+    return [{ ...DB, safety: this.safety }];
+  }
+  async persistLeaseAttempt(_svc: ServiceDef, a: LeaseAttempt) {
+    await Promise.resolve();
+    this.leaseLog.push(`persist ${a.epoch}/${a.seq}`);
   }
   isLeader() {
     return this.leader;
@@ -141,7 +152,7 @@ function round(n: number, at: number, eu: "up" | "down"): ProbeRound {
   };
 }
 
-function setup() {
+function setup(lease?: (clock: Clock) => LeaseFactory) {
   const clock = new HandClock();
   const world = new MemoryWorld();
   const zones: ZoneView[] = [];
@@ -152,10 +163,13 @@ function setup() {
     log: silentLogger,
     staticView: { hosts: [], services: [] },
     onZone: (v) => zones.push(v),
+    lease: lease?.(clock),
   });
   let n = 0;
   const step = async (eu: "up" | "down") => {
     clock.advance(CONFIG.probe.interval * 1000);
+    // Let lease rounds started by the clock finish (their transports answer on microtasks).
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     await rt.onRound(round(++n, clock.now(), eu));
     await rt.settled();
   };
@@ -247,5 +261,58 @@ describe("RegionRuntime", () => {
     await step("down");
     await step("down");
     expect(world.executed.slice(n), "frozen: no intent, no gate assertion").toEqual([]);
+  });
+
+  it("lease mode: a lost primary's lease is taken over (CAS on every witness) before promoting; every attempt is recorded before it is written", async () => {
+    const stores = [new LeaseWitnessStore(), new LeaseWitnessStore(), new LeaseWitnessStore()];
+    // eu held the lease at epoch 1 and stopped renewing (it is gone).
+    for (const st of stores) st.apply("db", null, { holder: "eu", epoch: 1, seq: 7 });
+    let world: MemoryWorld | undefined;
+    const factory =
+      (clock: Clock): LeaseFactory =>
+      (svc, h) =>
+        new LeaseDriver({
+          params: { self: "us", ttlMs: 30_000, marginMs: 5_000, witnesses: 3 },
+          service: svc.host,
+          transports: stores.map((st, i) => {
+            const t = new MemoryLeaseTransport(`l${i}`, st);
+            const cas = t.compareAndSwap.bind(t);
+            t.compareAndSwap = async (service, expected, next) => {
+              world?.leaseLog.push(`write ${next.epoch}/${next.seq}`);
+              return cas(service, expected, next);
+            };
+            return t;
+          }),
+          clock,
+          opTimeoutMs: 2_000,
+          persistAttempt: h.persist,
+          onView: h.onView,
+        });
+    const t = setup(factory);
+    world = t.world;
+    t.world.safety = "lease";
+    await t.step("down");
+    expect(t.rt.states()).toEqual({ db: "standby.suspecting" });
+    while (!t.world.executed.includes("promoteCnpg")) await t.step("down");
+    await t.step("down");
+    expect(t.rt.states()).toEqual({ db: "primary.serving" });
+    expect(stores.map((st) => st.read("db"))).toEqual(
+      stores.map(() => expect.objectContaining({ holder: "us", epoch: 2 })),
+    );
+    expect(t.world.stored).toMatchObject({ role: "primary", epoch: 2, lease: { holder: "us", epoch: 2 } });
+    // Safety: no value is written before it is on record.
+    const log = t.world.leaseLog;
+    for (const [i, line] of log.entries())
+      if (line.startsWith("write ")) expect(log.slice(0, i)).toContain(line.replace("write", "persist"));
+    expect(log.filter((l) => l.startsWith("write")).length).toBeGreaterThan(0);
+  });
+
+  it("lease mode without a lease factory: the service is held (no machine), never fenced by a missing lease", async () => {
+    const { world, rt, step } = setup();
+    world.safety = "lease";
+    world.cnpg = { role: "primary", fenced: false, primary: "us" };
+    for (let i = 0; i < 20; i++) await step("down");
+    expect(rt.states()).toEqual({});
+    expect(world.executed).toEqual([]);
   });
 });
