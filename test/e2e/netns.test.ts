@@ -1,0 +1,100 @@
+// The e2e tier's network: namespaces, links through a core router, and real packet faults.
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listOwnNetns, sweepStale, Topology } from "./support/netns.ts";
+
+const UDP = fileURLToPath(new URL("./support/udp-count.mjs", import.meta.url));
+const N = 200;
+
+/** Datagrams that arrive at `to` when `from` sends N of them. */
+async function delivered(t: Topology, from: string, to: string): Promise<number> {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const listener = t.spawn(to, process.execPath, [UDP, "listen", t.node(to).address, String(port), "2"]);
+  let out = "";
+  listener.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  while (!out.includes("ready")) await once(listener.stdout as NodeJS.ReadableStream, "data");
+  await t.exec(from, process.execPath, [UDP, "send", t.node(to).address, String(port), String(N)]);
+  await once(listener, "exit");
+  return Number(out.split("\n")[1]);
+}
+
+describe("netns topology", () => {
+  let t: Topology;
+  beforeAll(async () => {
+    await sweepStale();
+    t = await Topology.create(["eu", "us", "w1"]);
+  });
+  afterAll(async () => {
+    await t?.destroy();
+  });
+
+  it("routes between every pair through the core", async () => {
+    expect(await delivered(t, "eu", "us")).toBe(N);
+    expect(await delivered(t, "us", "w1")).toBe(N);
+  });
+
+  it("cuts a pair both ways, or one way only, and heals", async () => {
+    await t.cut("eu", "us");
+    expect(await delivered(t, "eu", "us")).toBe(0);
+    expect(await delivered(t, "us", "eu")).toBe(0);
+    expect(await delivered(t, "eu", "w1")).toBe(N);
+    await t.heal();
+    await t.cut("eu", "us", "oneWay");
+    expect(t.activeFaults()).toEqual(["cut eu>us"]);
+    expect(await delivered(t, "eu", "us")).toBe(0);
+    expect(await delivered(t, "us", "eu")).toBe(N);
+    await t.heal("us", "eu");
+    expect(t.activeFaults()).toEqual([]);
+    expect(await delivered(t, "eu", "us")).toBe(N);
+  });
+
+  it("drops a random share of packets", async () => {
+    await t.loss("eu", "w1", 0.5, "oneWay");
+    const got = await delivered(t, "eu", "w1");
+    await t.heal();
+    // Binomial(200, 0.5): mean 100, sd ≈ 7; [55, 145] is more than 6 sd either side.
+    console.log(`loss 0.5 eu>w1: ${got} of ${N} delivered`);
+    expect(got).toBeGreaterThan(55);
+    expect(got).toBeLessThan(145);
+  });
+
+  it("isolates a node from all others", async () => {
+    await t.isolate("w1");
+    expect(await delivered(t, "eu", "w1")).toBe(0);
+    expect(await delivered(t, "w1", "us")).toBe(0);
+    expect(await delivered(t, "eu", "us")).toBe(N);
+    await t.heal();
+  });
+});
+
+describe("cleanup", () => {
+  it("destroy kills the processes and removes every namespace, also twice", async () => {
+    const t = await Topology.create(["a", "b"], { subnet: 78 });
+    const sleeper = t.spawn("a", "sleep", ["300"]);
+    const names = (await listOwnNetns()).map((n) => n.name).filter((n) => n.startsWith(`${t.prefix}-`));
+    expect(names.sort()).toEqual([`${t.prefix}-a`, `${t.prefix}-b`, `${t.prefix}-core`]);
+    await t.destroy();
+    await t.destroy();
+    expect(sleeper.signalCode ?? sleeper.exitCode).not.toBeNull();
+    const left = (await listOwnNetns()).filter((n) => n.name.startsWith(`${t.prefix}-`));
+    expect(left).toEqual([]);
+  });
+
+  it("a failed create removes what it made", async () => {
+    await expect(Topology.create(["x y"])).rejects.toThrow(/node name "x y"/);
+    // An impossible address fails after the namespaces exist: they must be removed again.
+    await expect(Topology.create(["ok", "ok2"], { subnet: 300 })).rejects.toThrow(/10\.300\.1\.2/);
+    const left = (await listOwnNetns()).filter((n) => n.pid === process.pid && n.name.includes("-ok"));
+    expect(left).toEqual([]);
+  });
+
+  it("sweepStale removes namespaces of a run that is gone", async () => {
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("ip", ["netns", "add", "sg4194300x0-core"]); // pid above pid_max's default: not alive
+    expect(await sweepStale()).toContain("sg4194300x0-core");
+    expect((await listOwnNetns()).map((n) => n.name)).not.toContain("sg4194300x0-core");
+  });
+});
