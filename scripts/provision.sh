@@ -80,3 +80,11 @@ case " ${SPLITGUARD_TIERS:-} " in
     bash "$ROOT/scripts/kube-tools.sh"
     ;;
 esac
+
+# e2e tier: tools/netdelay (NFQUEUE packet delay, the stand-in for tc netem), built with Go.
+case " ${SPLITGUARD_TIERS:-} " in
+  *" e2e "*)
+    say "e2e tier: netdelay (scripts/e2e-tools.sh)"
+    bash "$ROOT/scripts/e2e-tools.sh" >/dev/null
+    ;;
+esac

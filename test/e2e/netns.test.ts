@@ -1,4 +1,5 @@
 // The e2e tier's network: namespaces, links through a core router, and real packet faults.
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,9 +22,21 @@ async function delivered(t: Topology, from: string, to: string): Promise<number>
   return Number(out.split("\n")[1]);
 }
 
+/** Median round-trip time (ms) from `from` to an echo server on `to`, or "lost". */
+async function rtt(t: Topology, from: string, to: string): Promise<string> {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const echo = t.spawn(to, process.execPath, [UDP, "echo", t.node(to).address, String(port), "20"]);
+  await once(echo.stdout as NodeJS.ReadableStream, "data");
+  const out = await t.exec(from, process.execPath, [UDP, "rtt", t.node(to).address, String(port), "9"]);
+  echo.kill();
+  return out.trim();
+}
+
 describe("netns topology", () => {
   let t: Topology;
+  let netdelay: string;
   beforeAll(async () => {
+    netdelay = execFileSync("bash", ["scripts/e2e-tools.sh"], { encoding: "utf8" }).trim();
     await sweepStale();
     t = await Topology.create(["eu", "us", "w1"]);
   });
@@ -59,6 +72,24 @@ describe("netns topology", () => {
     console.log(`loss 0.5 eu>w1: ${got} of ${N} delivered`);
     expect(got).toBeGreaterThan(55);
     expect(got).toBeLessThan(145);
+  });
+
+  it("delays packets per direction through netdelay, and a cut wins over a delay", async () => {
+    const base = Number(await rtt(t, "eu", "us"));
+    await t.delay("eu", "us", 60, { netdelay, direction: "oneWay" });
+    const oneWay = Number(await rtt(t, "eu", "us"));
+    await t.delay("us", "eu", 60, { netdelay, direction: "oneWay" });
+    const both = Number(await rtt(t, "eu", "us"));
+    console.log(`rtt eu<->us: ${base} ms; 60 ms one way: ${oneWay} ms; 60 ms both ways: ${both} ms`);
+    expect(base).toBeLessThan(30);
+    expect(oneWay).toBeGreaterThanOrEqual(59);
+    expect(oneWay).toBeLessThan(110);
+    expect(both).toBeGreaterThanOrEqual(119);
+    expect(both).toBeLessThan(200);
+    await t.cut("eu", "us", "oneWay");
+    expect(await delivered(t, "eu", "us")).toBe(0);
+    await t.heal();
+    expect(Number(await rtt(t, "eu", "us"))).toBeLessThan(30);
   });
 
   it("isolates a node from all others", async () => {

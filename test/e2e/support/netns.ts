@@ -5,10 +5,13 @@
 //   cut(a, b)            drop a→b and b→a          cut(a, b, "oneWay") drop only a→b
 //   loss(a, b, p)        drop a share p of a→b and b→a (iptables `statistic --mode random`)
 //   isolate(a)           cut a from every other node
+//   delay(a, b, ms)      hold a→b (and b→a) packets for ms (+ jitter) before forwarding them
 //   heal()               remove every fault
-// Delay is not available on every kernel: `tc netem` needs sch_netem, which this project's CI VM
-// kernel is built without (`tc qdisc add ... netem` → "Specified qdisc kind is unknown").
-// `netemAvailable()` says whether it is; callers that need delay must check it.
+// Delay cannot use `tc netem`: this project's CI VM kernel is built without sch_netem (`tc qdisc
+// add ... netem` → "Specified qdisc kind is unknown"). Instead the direction is sent to an NFQUEUE
+// queue consumed by tools/netdelay (Go, built by scripts/e2e-tools.sh), which accepts each packet
+// after the delay. Drops are inserted at the top of the chain and delays appended, because a
+// packet accepted from a queue leaves the chain: a cut must win over a delay on the same pair.
 //
 // Names carry the creating process id (`sg<pid>x<n>-<node>`), so `sweepStale()` removes what a
 // killed run left behind without touching a concurrent run's namespaces. `destroy()` kills every
@@ -59,6 +62,8 @@ export interface NodeHandle {
 interface Fault {
   readonly key: string;
   readonly rule: readonly string[];
+  /** The netdelay process serving this fault's queue, if it is a delay. */
+  readonly consumer?: ChildProcess;
 }
 
 let topologies = 0;
@@ -68,6 +73,7 @@ export class Topology {
   private readonly faults = new Map<string, Fault>();
   private readonly children = new Set<ChildProcess>();
   private destroyed = false;
+  private nextQueue = 1;
   readonly prefix: string;
   readonly core: string;
 
@@ -170,6 +176,55 @@ export class Topology {
     if (direction === "both") await this.addFault(`loss ${b}>${a}`, this.pairRule(b, a, target));
   }
 
+  /**
+   * Delays packets from a to b (and b to a unless oneWay) by `ms`, plus a uniform jitter in
+   * [0, jitterMs). `netdelay` is the path of the tools/netdelay binary (scripts/e2e-tools.sh).
+   */
+  async delay(
+    a: string,
+    b: string,
+    ms: number,
+    opts: { netdelay: string; jitterMs?: number; direction?: Direction },
+  ): Promise<void> {
+    if (!(ms >= 0 && ms <= 60_000)) throw new Error(`delay must be 0..60000 ms, got ${ms}`);
+    const pairs: [string, string][] = [[a, b]];
+    if ((opts.direction ?? "both") === "both") pairs.push([b, a]);
+    for (const [from, to] of pairs) {
+      const key = `delay ${from}>${to}`;
+      if (this.faults.has(key)) continue;
+      const queue = this.nextQueue++;
+      const consumer = spawn(
+        "ip",
+        [
+          "netns",
+          "exec",
+          this.core,
+          opts.netdelay,
+          "-queue",
+          String(queue),
+          "-delay",
+          `${ms}ms`,
+          "-jitter",
+          `${opts.jitterMs ?? 0}ms`,
+        ],
+        { stdio: ["ignore", "pipe", "pipe"], detached: true },
+      );
+      this.children.add(consumer);
+      consumer.once("exit", () => this.children.delete(consumer));
+      await new Promise<void>((resolve, reject) => {
+        let err = "";
+        consumer.stderr?.on("data", (d: Buffer) => {
+          err += d.toString();
+        });
+        consumer.stdout?.once("data", () => resolve());
+        consumer.once("exit", (code) => reject(new Error(`netdelay exited (${code}): ${err.trim()}`)));
+      });
+      const rule = this.pairRule(from, to, ["-j", "NFQUEUE", "--queue-num", String(queue)]);
+      await sh("ip", ["netns", "exec", this.core, await iptables(), "-w", "-A", ...rule]);
+      this.faults.set(key, { key, rule, consumer });
+    }
+  }
+
   /** Cuts a node from every other node (its processes keep running). */
   async isolate(a: string): Promise<void> {
     for (const b of this.nodes.keys()) if (b !== a) await this.cut(a, b);
@@ -182,6 +237,7 @@ export class Topology {
       const [from, to] = (pair ?? "").split(">");
       if (a !== undefined && !((from === a && to === b) || (from === b && to === a))) continue;
       await sh("ip", ["netns", "exec", this.core, await iptables(), "-w", "-D", ...f.rule]);
+      if (f.consumer?.pid) killGroup(f.consumer.pid);
       this.faults.delete(key);
     }
   }
@@ -189,31 +245,6 @@ export class Topology {
   /** The faults in force, e.g. ["cut eu>us", "loss eu>w1"]. */
   activeFaults(): string[] {
     return [...this.faults.keys()];
-  }
-
-  /** Whether this kernel has sch_netem (delay); see the header. */
-  async netemAvailable(): Promise<boolean> {
-    const dev = `sgc${process.pid % 100000}x0`.slice(0, 15);
-    try {
-      await sh("ip", [
-        "netns",
-        "exec",
-        this.core,
-        "tc",
-        "qdisc",
-        "add",
-        "dev",
-        dev,
-        "root",
-        "netem",
-        "delay",
-        "1ms",
-      ]);
-      await sh("ip", ["netns", "exec", this.core, "tc", "qdisc", "del", "dev", dev, "root"]);
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /** Kills every process started here and deletes every namespace. Idempotent. */
@@ -225,11 +256,7 @@ export class Topology {
         new Promise<void>((resolve) => {
           if (c.exitCode !== null || c.signalCode !== null) return resolve();
           c.once("exit", () => resolve());
-          try {
-            if (c.pid) process.kill(-c.pid, "SIGKILL");
-          } catch {
-            resolve();
-          }
+          if (c.pid) killGroup(c.pid);
         }),
     );
     await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 5_000))]);
@@ -245,9 +272,28 @@ export class Topology {
 
   private async addFault(key: string, rule: string[]): Promise<void> {
     if (this.faults.has(key)) return;
-    await sh("ip", ["netns", "exec", this.core, await iptables(), "-w", "-A", ...rule]);
+    // Inserted first: a drop must apply before any delay queue on the same pair (see the header).
+    await sh("ip", [
+      "netns",
+      "exec",
+      this.core,
+      await iptables(),
+      "-w",
+      "-I",
+      ...rule.slice(0, 1),
+      "1",
+      ...rule.slice(1),
+    ]);
     // Kept so heal() deletes exactly this rule (`-D` with the same specification).
     this.faults.set(key, { key, rule });
+  }
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
   }
 }
 
