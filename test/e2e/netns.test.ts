@@ -101,6 +101,29 @@ describe("netns topology", () => {
   });
 });
 
+describe("management link", () => {
+  it("lets the test process reach every node while faults between nodes stay in force", async () => {
+    const t = await Topology.create(["m1", "m2"], { subnet: 81, management: true });
+    try {
+      const echo = t.spawn("m1", process.execPath, [UDP, "echo", t.node("m1").address, "45000", "10"]);
+      await once(echo.stdout as NodeJS.ReadableStream, "data");
+      await t.isolate("m1");
+      // From here (root namespace) through the core: not a node pair, so not cut.
+      const { createSocket } = await import("node:dgram");
+      const s = createSocket("udp4");
+      const reply = new Promise<string>((resolve) => s.once("message", (m) => resolve(m.toString())));
+      s.send("ping", 45000, t.node("m1").address);
+      expect(await reply).toBe("ping");
+      s.close();
+      expect(await delivered(t, "m2", "m1")).toBe(0);
+    } finally {
+      await t.destroy();
+    }
+    const { execFileSync } = await import("node:child_process");
+    expect(execFileSync("ip", ["route"], { encoding: "utf8" })).not.toContain("10.81.0.0/16");
+  });
+});
+
 describe("cleanup", () => {
   it("destroy kills the processes and removes every namespace, also twice", async () => {
     const t = await Topology.create(["a", "b"], { subnet: 78 });

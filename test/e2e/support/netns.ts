@@ -74,6 +74,7 @@ export class Topology {
   private readonly children = new Set<ChildProcess>();
   private destroyed = false;
   private nextQueue = 1;
+  private managementLink?: string;
   readonly prefix: string;
   readonly core: string;
 
@@ -84,9 +85,16 @@ export class Topology {
 
   /**
    * Builds the namespaces and links. Node i gets 10.<subnet>.<i+1>.2/24 with the core at .1.
+   * `management: true` also links the test's own (root) namespace to the core, 10.<subnet>.0.1
+   * here and .0.2 in the core, with a route to 10.<subnet>.0.0/16: the test process can then
+   * reach every node's address (an API server in a region, say) while faults between nodes stay in
+   * force; faults never apply to the management link.
    * On failure everything made so far is removed before the error is thrown.
    */
-  static async create(nodeNames: readonly string[], opts: { subnet?: number } = {}): Promise<Topology> {
+  static async create(
+    nodeNames: readonly string[],
+    opts: { subnet?: number; management?: boolean } = {},
+  ): Promise<Topology> {
     if (new Set(nodeNames).size !== nodeNames.length) throw new Error(`duplicate node names in ${nodeNames}`);
     if (nodeNames.length > 200) throw new Error("at most 200 nodes");
     for (const n of nodeNames)
@@ -127,6 +135,18 @@ export class Topology {
         await sh("ip", ["-n", netns, "link", "set", inner, "up"]);
         await sh("ip", ["-n", t.core, "link", "set", outer, "up"]);
         await sh("ip", ["-n", netns, "route", "add", "default", "via", gw]);
+      }
+      if (opts.management) {
+        const here = `sgm${process.pid % 100000}x${t.prefix.split("x")[1]}`.slice(0, 15);
+        const there = `sgk${process.pid % 100000}x${t.prefix.split("x")[1]}`.slice(0, 15);
+        await sh("ip", ["link", "add", here, "type", "veth", "peer", "name", there, "netns", t.core]);
+        t.managementLink = here;
+        await sh("ip", ["addr", "add", `10.${subnet}.0.1/24`, "dev", here]);
+        await sh("ip", ["-n", t.core, "addr", "add", `10.${subnet}.0.2/24`, "dev", there]);
+        await sh("ip", ["link", "set", here, "up"]);
+        await sh("ip", ["-n", t.core, "link", "set", there, "up"]);
+        // Deleting the link (destroy) deletes the pair, and with it this route.
+        await sh("ip", ["route", "add", `10.${subnet}.0.0/16`, "via", `10.${subnet}.0.2`]);
       }
     } catch (e) {
       await t.destroy();
@@ -260,6 +280,9 @@ export class Topology {
         }),
     );
     await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 5_000))]);
+    // Namespace deletion finishes asynchronously in the kernel; the root-side link and its route
+    // must be gone when destroy returns, so delete it explicitly.
+    if (this.managementLink) await sh("ip", ["link", "del", this.managementLink]).catch(() => undefined);
     for (const n of [...this.nodes.values()].reverse()) await deleteNetns(n.netns);
     await deleteNetns(this.core);
     this.nodes.clear();
