@@ -21,6 +21,8 @@ export interface ExampleRegion {
 const CONFIG_FILE = "splitguard.yaml";
 /** examples/<example>/drills/: overrides for the README's drills, not a region. */
 export const DRILLS_DIR = "drills";
+/** examples/<example>/witnesses/: lease witness server files (example-witnesses.ts), not a region. */
+export const WITNESSES_DIR = "witnesses";
 
 /**
  * Examples laid out as examples/<example>/<region>/*.yaml (the standalone example has no regions);
@@ -33,7 +35,8 @@ export function exampleRegions(drills = false): ExampleRegion[] {
     if (!statSync(exDir).isDirectory()) continue;
     for (const region of readdirSync(exDir).sort()) {
       const dir = join(exDir, region);
-      if (!statSync(dir).isDirectory() || (region === DRILLS_DIR) !== drills) continue;
+      if (!statSync(dir).isDirectory() || region === WITNESSES_DIR || (region === DRILLS_DIR) !== drills)
+        continue;
       const files = readdirSync(dir)
         .filter((f) => f.endsWith(".yaml") && f !== CONFIG_FILE)
         .sort();
