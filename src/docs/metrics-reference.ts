@@ -12,40 +12,78 @@ export interface MetricDoc {
   readonly buckets?: readonly number[];
 }
 
-type MetricClass = new (registry: Registry) => { readonly registry?: Registry };
+type MetricClass = new (arg: unknown) => { readonly registry?: unknown };
 
 const isClass = (v: unknown): v is MetricClass =>
   typeof v === "function" && Function.prototype.toString.call(v).startsWith("class ");
 
-/** Class name → the metrics it registers, in registration order. */
-export function metricsByClass(module: Record<string, unknown> = metrics): Map<string, MetricDoc[]> {
-  const out = new Map<string, MetricDoc[]>();
+function describeMetrics(registry: Registry): MetricDoc[] {
+  return registry.getMetricsAsArray().map((m) => {
+    const raw = m as unknown as { type: string; labelNames?: string[]; upperBounds?: number[] };
+    return {
+      name: m.name,
+      type: raw.type,
+      labels: raw.labelNames ?? [],
+      help: m.help,
+      ...(raw.type === "histogram" && raw.upperBounds ? { buckets: raw.upperBounds } : {}),
+    };
+  });
+}
+
+/**
+ * Builds `new C(registry)` for every class the module exports. A class that keeps its own
+ * registry (`instance.registry`, e.g. one built from an options object) is read from that one.
+ */
+function metricsOf(name: string, C: MetricClass): MetricDoc[] {
+  const given = new Registry();
+  let instance: { readonly registry?: unknown };
+  try {
+    instance = new C(given);
+  } catch (e) {
+    throw new Error(
+      `src/metrics.ts exports ${name}, which cannot be built as new ${name}(registry) for docs/metrics.md ` +
+        `(${(e as Error).message}); give its constructor the registry as the first argument and defaults for the rest`,
+    );
+  }
+  const registry = instance.registry instanceof Registry ? instance.registry : given;
+  const docs = describeMetrics(registry);
+  if (docs.length === 0)
+    throw new Error(
+      `src/metrics.ts exports ${name}, which registered no metric on the registry it was given or on its own \`registry\``,
+    );
+  return docs;
+}
+
+export interface ClassMetrics {
+  /** Metrics this class is the first (in export order) to register. */
+  readonly own: readonly MetricDoc[];
+  /** Earlier classes whose metrics it registers too (it composes them), identically. */
+  readonly includes: readonly string[];
+}
+
+const sameMetric = (a: MetricDoc, b: MetricDoc) =>
+  a.type === b.type && a.help === b.help && a.labels.join() === b.labels.join();
+
+/** Class name → its metrics, in export order; a metric two classes define differently is an error. */
+export function metricsByClass(module: Record<string, unknown> = metrics): Map<string, ClassMetrics> {
+  const out = new Map<string, ClassMetrics>();
+  const seen = new Map<string, { cls: string; doc: MetricDoc }>();
   for (const [name, value] of Object.entries(module)) {
     if (!isClass(value)) continue;
-    const registry = new Registry();
-    try {
-      new value(registry);
-    } catch (e) {
-      throw new Error(
-        `src/metrics.ts exports ${name}, which cannot be built as new ${name}(registry) for docs/metrics.md ` +
-          `(${(e as Error).message}); give its constructor the registry as the first argument and defaults for the rest`,
-      );
+    const own: MetricDoc[] = [];
+    const includes = new Set<string>();
+    for (const m of metricsOf(name, value)) {
+      const prior = seen.get(m.name);
+      if (!prior) {
+        seen.set(m.name, { cls: name, doc: m });
+        own.push(m);
+      } else if (sameMetric(prior.doc, m)) includes.add(prior.cls);
+      else
+        throw new Error(
+          `metric ${m.name} is defined by both ${prior.cls} and ${name} in src/metrics.ts, differently (type, labels or help); define it once`,
+        );
     }
-    const docs = registry.getMetricsAsArray().map((m) => {
-      const raw = m as unknown as { type: string; labelNames?: string[]; upperBounds?: number[] };
-      return {
-        name: m.name,
-        type: raw.type,
-        labels: raw.labelNames ?? [],
-        help: m.help,
-        ...(raw.type === "histogram" && raw.upperBounds ? { buckets: raw.upperBounds } : {}),
-      };
-    });
-    if (docs.length === 0)
-      throw new Error(
-        `src/metrics.ts exports ${name}, which registered no metric on the registry it was given`,
-      );
-    out.set(name, docs);
+    out.set(name, { own, includes: [...includes] });
   }
   return out;
 }
@@ -54,28 +92,28 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function renderMetricsReference(): string {
   const byClass = metricsByClass();
-  const seen = new Map<string, string>();
-  for (const [cls, list] of byClass)
-    for (const m of list) {
-      const other = seen.get(m.name);
-      if (other)
-        throw new Error(`metric ${m.name} is registered by both ${other} and ${cls} in src/metrics.ts`);
-      seen.set(m.name, cls);
-    }
   const lines = [
     "# Metrics reference",
     "",
     "<!-- Generated by `npm run docs:gen` from src/metrics.ts; do not edit. -->",
     "",
     "Every metric splitguard exports, generated from the one module that defines them",
-    "(`src/metrics.ts`). Names starting with `splitbrain_` are kept for dashboards that already",
-    "query them; the others are splitguard's own. Counters end in `_total`; histograms also export",
-    "`_bucket`, `_sum` and `_count`.",
+    "(`src/metrics.ts`), one section per class there. Names without the `splitguard_` prefix are",
+    "kept for dashboards that already query them (`splitbrain_*` from earlier split-brain tooling,",
+    "`k8gb_*` from k8gb: [k8gb-migration.md](k8gb-migration.md)). Counters end in `_total`;",
+    "histograms also export `_bucket`, `_sum` and `_count`.",
     "",
   ];
-  for (const [cls, list] of byClass) {
-    lines.push(`## ${cls}`, "", "| Name | Type | Labels | Help |", "|---|---|---|---|");
-    for (const m of list) {
+  for (const [cls, { own, includes }] of byClass) {
+    lines.push(`## ${cls}`, "");
+    if (includes.length > 0)
+      lines.push(
+        `Also registers the metrics of ${includes.map((c) => `[${c}](#${c.toLowerCase()})`).join(", ")}.`,
+        "",
+      );
+    if (own.length === 0) continue;
+    lines.push("| Name | Type | Labels | Help |", "|---|---|---|---|");
+    for (const m of own) {
       const help = m.buckets ? `${m.help} Buckets (s): ${m.buckets.join(", ")}.` : m.help;
       lines.push(
         `| \`${m.name}\` | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(", ")} | ${cell(help)} |`,

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { Counter, type Registry } from "prom-client";
+import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { metricsByClass } from "../../../src/docs/metrics-reference.ts";
 
@@ -16,7 +16,7 @@ describe("metrics reference", () => {
   it("lists every metric class of src/metrics.ts with name, type and labels", () => {
     const byClass = metricsByClass();
     expect([...byClass.keys()]).toEqual(expect.arrayContaining(["DnsMetrics", "ProbeMetrics"]));
-    expect(byClass.get("ProbeMetrics")).toContainEqual({
+    expect(byClass.get("ProbeMetrics")?.own).toContainEqual({
       name: "splitbrain_checks_total",
       type: "counter",
       labels: ["witness", "result"],
@@ -33,6 +33,36 @@ describe("metrics reference", () => {
     expect(() => metricsByClass({ NeedsMore })).toThrow(
       /new NeedsMore\(registry\).*registry as the first argument/,
     );
+  });
+
+  it("a class that composes another is listed with what it adds; one metric defined twice differently is refused", () => {
+    const counter = (r: Registry, help = "rounds") =>
+      new Counter({ name: "x_rounds_total", help, labelNames: ["path"], registers: [r] });
+    class Base {
+      constructor(r: Registry) {
+        counter(r);
+      }
+    }
+    class Composed {
+      readonly registry: Registry;
+      constructor(opts: { registry?: Registry }) {
+        // An options-style constructor keeps its own registry: the generator reads that one.
+        this.registry = opts.registry ?? new Registry();
+        new Base(this.registry);
+        new Counter({ name: "x_promotions_total", help: "promotions", registers: [this.registry] });
+      }
+    }
+    const byClass = metricsByClass({ Base, Composed });
+    expect(byClass.get("Composed")).toEqual({
+      own: [expect.objectContaining({ name: "x_promotions_total" })],
+      includes: ["Base"],
+    });
+    class Clash {
+      constructor(r: Registry) {
+        counter(r, "something else");
+      }
+    }
+    expect(() => metricsByClass({ Base, Clash })).toThrow(/x_rounds_total is defined by both Base and Clash/);
   });
 
   it("metrics are defined only in src/metrics.ts, so the generated page sees them all", () => {
