@@ -81,7 +81,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   },
   witnesses: {
     description:
-      "The witness resolvers asked every probe round for this region's and the peers' heartbeats: `host` or `host:port` (`[v6]:port`). The quorum is a majority of the configured list, never of those that answered.",
+      "The witness resolvers asked every probe round for this region's and the peers' heartbeats: an IP address, optionally with a port (`192.0.2.1:5353`, `[2001:db8::1]:53`). The quorum is a majority of the configured list, never of those that answered.",
     example: "[8.8.8.8, 1.1.1.1, 9.9.9.9]",
   },
   safety: {
@@ -144,7 +144,8 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     example: "bind-1",
   },
   "lease.witnesses[].address": {
-    description: "The server's address, `host` or `host:port` (`[v6]:port`); port 53 by default.",
+    description:
+      "The server's IP address, optionally with a port (`192.0.2.53:5353`, `[2001:db8::53]:53`); port 53 by default.",
     example: "192.0.2.53",
   },
   "lease.witnesses[].zone": {
@@ -186,13 +187,15 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     description: "Turns rate limiting on or off.",
   },
   "rateLimit.responsesPerSecond": {
-    description: "Positive answers per second per client prefix; 0 = unlimited.",
+    description:
+      "NOERROR answers (including NODATA and referrals) per second per client prefix; 0 = unlimited.",
   },
   "rateLimit.nxdomainsPerSecond": {
     description: "NXDOMAIN answers per second per client prefix; 0 = unlimited.",
   },
   "rateLimit.errorsPerSecond": {
-    description: "Error answers (REFUSED, FORMERR, …) per second per client prefix; 0 = unlimited.",
+    description:
+      "Answers with any other RCODE (REFUSED, FORMERR, NOTIMP, …) per second per client prefix; 0 = unlimited.",
   },
   "rateLimit.slip": {
     description:
