@@ -230,12 +230,16 @@ export function scenarioKit(world: () => ControllerWorld, kit: KitOptions) {
     throw new Error(`not settled with ${primary} primary within 60 s: ${JSON.stringify(last)}`);
   }
 
-  /** Holds a fault for HOLD_MS and asserts `primary` stayed writable throughout. */
+  /**
+   * Holds a fault for HOLD_MS; the standby must not promote, and (if asked) the primary must stay
+   * writable throughout.
+   */
   async function holdNoPromotion(
     rec: Recorder,
     what: string,
     apply: () => Promise<void>,
     primaryStaysWritable: boolean,
+    roles: { primary: string; standby: string } = { primary: "eu", standby: "us" },
   ): Promise<Outcome> {
     const faultAt = rec.mark(what);
     await apply();
@@ -244,14 +248,14 @@ export function scenarioKit(world: () => ControllerWorld, kit: KitOptions) {
     const during = rec.samples.filter((s) => s.t >= faultAt);
     const extra: Check[] = [];
     if (primaryStaysWritable) {
-      const lapses = during.filter((s) => !s.regions.eu?.writable);
+      const lapses = during.filter((s) => !s.regions[roles.primary]?.writable);
       extra.push({
-        name: "eu stays writable (keeps its quorum)",
+        name: `${roles.primary} stays writable`,
         ok: lapses.length === 0,
         detail: lapses.length ? `${lapses.length} samples not writable` : `${during.length} samples`,
       });
     }
-    return { faultAt, standby: "us", promotes: false, extra };
+    return { faultAt, standby: roles.standby, promotes: false, extra };
   }
 
   /** Creates a switchover override in `from` (the current primary) handing over to `to`, with CNPG's token. */
