@@ -132,7 +132,9 @@ beforeAll(async () => {
         address: a,
         zone: ZONE,
         stubAddrs: Object.values(ADDR),
-        extra: ["infra-cache-max-rtt: 1000"],
+        // Queries to the responders leave from the witness's own address, so a test can cut the
+        // witnesses' path to a region without cutting the regions' direct path (both on loopback).
+        extra: ["infra-cache-max-rtt: 1000", `outgoing-interface: ${a}`],
       }),
     );
   await Promise.all([startRegion("eu"), startRegion("us")]);
@@ -144,6 +146,7 @@ afterEach((ctx) => {
 
 afterAll(async () => {
   await Promise.allSettled([...Object.values(live), ...extra].map((c) => c?.stop()));
+  await removeRules().catch(() => {});
   await Promise.allSettled(witnesses.map((w) => w.stop()));
   await Promise.allSettled(Object.values(envs).map((e) => e?.stop()));
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -320,6 +323,86 @@ it("planned switchover back to eu: the override executor demotes us, the token c
   } finally {
     cnpg.stop();
     specs.stop();
+  }
+}, 120_000);
+
+/** iptables rules on loopback for one test, removed in `finally` (and by afterAll). */
+const RULE_TAG = "splitguard-live-regions";
+async function dropWitnessesTo(address: string): Promise<void> {
+  for (const w of WITNESSES)
+    for (const proto of ["udp", "tcp"])
+      await run("iptables", [
+        "-w",
+        "-I",
+        "OUTPUT",
+        "-s",
+        w,
+        "-d",
+        address,
+        "-p",
+        proto,
+        "--dport",
+        "53",
+        "-m",
+        "comment",
+        "--comment",
+        RULE_TAG,
+        "-j",
+        "DROP",
+      ]);
+}
+async function removeRules(): Promise<void> {
+  const { stdout } = await run("iptables", ["-w", "-S", "OUTPUT"]);
+  for (const line of stdout.split("\n").filter((l) => l.includes(RULE_TAG)))
+    await run("iptables", [
+      "-w",
+      ...line
+        .replace(/^-A /, "-D ")
+        .split(" ")
+        .map((x) => x.replace(/^"|"$/g, "")),
+    ]);
+}
+
+it("the witnesses lose eu but us still sees it directly: no timer, no transition, for longer than promoteAfter", async () => {
+  await until("eu primary.serving, us following eu", 30_000, async () => {
+    const [e, u] = await Promise.all([status("eu"), status("us")]);
+    return e.state === "primary.serving" && u.state === "standby.following";
+  });
+  // Earlier cases stopped eu's responder, and unbound remembers a dead server for minutes
+  // (docs/prober.md): start from witnesses that vouch for eu again.
+  await Promise.all(witnesses.map((w) => w.control("flush_infra", "all")));
+  await until("every witness vouches for eu (from us's view)", 40_000, async () =>
+    (await status("us")).witnesses?.every((w) => w.peers.eu === "up"),
+  );
+  const from = logs.length;
+  const cutAt = Date.now();
+  try {
+    await dropWitnessesTo(ADDR.eu);
+    // The witnesses now give up on eu (SERVFAIL: down votes from us's view, self(w) fails for eu).
+    const u = await until("us's witnesses no longer vouch for eu", 40_000, async () => {
+      const st = await status("us");
+      return st.witnesses?.every((w) => w.peers.eu !== "up") ? st : undefined;
+    });
+    // A sighting by any path outweighs a down-quorum (DESIGN §4): us sees eu directly.
+    const lostMs = Date.now() - cutAt;
+    expect(u.peers?.[0]).toMatchObject({ region: "eu", seen: "up", direct: true });
+    expect(u.timer).toBeNull();
+    await new Promise((r) => setTimeout(r, (PROMOTE_AFTER_S + 4) * 1000));
+    const [e, u2] = await Promise.all([status("eu"), status("us")]);
+    // eu keeps its gate: no self-quorum, but every peer acknowledges it directly (DESIGN §5).
+    expect(e.state).toBe("primary.serving");
+    expect(e.conditions?.find((c) => c.type === "SelfQuorum")?.status).toBe("False");
+    expect(u2).toMatchObject({ state: "standby.following", timer: null });
+    expect(logs.slice(from).filter((l) => / -> /.test(l))).toEqual([]);
+    expect(await dig(ADDR.us, `db.${ZONE}`)).toEqual([TARGET.eu]);
+    const votes = u2.witnesses?.map((w) => w.peers.eu).join(", ");
+    console.log(
+      `witnesses cut from eu: none vouched for eu after ${(lostMs / 1000).toFixed(1)} s; ${PROMOTE_AFTER_S + 4} s later ` +
+        `us saw eu as [${votes}] through them and up directly; 0 transitions`,
+    );
+  } finally {
+    await removeRules();
+    await Promise.all(witnesses.map((w) => w.control("flush_infra", "all").catch(() => "")));
   }
 }, 120_000);
 
