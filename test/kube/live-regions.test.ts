@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { main } from "../../src/cli/main.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { type LiveController, startLiveController } from "../../src/kube/live-controller.ts";
@@ -325,6 +326,53 @@ it("planned switchover back to eu: the override executor demotes us, the token c
     specs.stop();
   }
 }, 120_000);
+
+it("the CLI as the Helm chart starts it (--config, --listen :5353, --metrics, kube flags) joins us as a replica", async () => {
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((r) => {
+    stop = r;
+  });
+  const err: string[] = [];
+  const metricsPort = await freeTcpPort();
+  const exit = main(
+    [
+      "controller",
+      "--config",
+      join(dir, "us.yaml"),
+      "--listen",
+      "127.0.0.64:5353",
+      "--metrics",
+      `127.0.0.1:${metricsPort}`,
+      "--kubeconfig",
+      envs.us.kubeconfig(envs.us.userTokens.splitguard!),
+      "-n",
+      NS,
+      "--identity",
+      "us-cli",
+    ],
+    { out: () => {}, err: (l) => err.push(l), stopped },
+  );
+  try {
+    await until("the CLI controller is ready", 30_000, async () => {
+      const r = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined);
+      return r?.status === 200;
+    });
+    const [fromCli, fromLeader] = await Promise.all([
+      run("dig", ["@127.0.0.64", "-p", "5353", `db.${ZONE}`, "A", "+short", "+time=1", "+tries=1"]),
+      dig(ADDR.us, `db.${ZONE}`),
+    ]);
+    expect(fromCli.stdout.trim().split("\n")).toEqual(fromLeader);
+    const lines = err
+      .join("")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toContain("controller running");
+  } finally {
+    stop();
+  }
+  expect(await exit).toBe(0);
+}, 60_000);
 
 /** iptables rules on loopback for one test, removed in `finally` (and by afterAll). */
 const RULE_TAG = "splitguard-live-regions";
