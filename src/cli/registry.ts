@@ -17,6 +17,11 @@ const verb = (path: string[], summary: string, load: () => Promise<unknown>): Ve
 
 export const commands: readonly VerbEntry[] = [
   verb(
+    ["override"],
+    "freeze, release, promote, demote or switch over a service, and wait for the outcome",
+    () => import("./verbs/override.ts").then((m) => m.override),
+  ),
+  verb(
     ["dns", "serve"],
     "serve the GSLB zone from a configuration file (standalone authoritative responder)",
     () => import("./verbs/dns-serve.ts").then((m) => m.dnsServe),

@@ -1,0 +1,196 @@
+// The operator's verbs as processes (bin/splitguard.js) against a real kube-apiserver: override
+// created and waited on (the real Controller applies a freeze; the test plays the controller's part
+// for promotions by writing the override's status), local refusals that create nothing, status and
+// explain on FailoverServices with a status.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import yaml from "js-yaml";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Controller } from "../../src/kube/controller.ts";
+import type { KubeObject } from "../../src/kube/kube-client.ts";
+import { FO, FS, failoverService, newNamespace } from "./support/fixtures.ts";
+import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
+import { HeartbeatBus, startController, twoRegions, until } from "./support/regions.ts";
+
+const BIN = join(import.meta.dirname, "../../bin/splitguard.js");
+let env: KubeEnv;
+let kubeconfig: string;
+const running: Controller[] = [];
+
+beforeAll(async () => {
+  env = await startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io");
+  kubeconfig = env.kubeconfig();
+}, 180_000);
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+interface Run {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** Runs `splitguard ARGS --kubeconfig <test kubeconfig>` as a process, with no other kubeconfig in reach. */
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args, "--kubeconfig", kubeconfig], {
+      env: { ...process.env, KUBECONFIG: "", HOME: env.dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+    });
+    p.stderr.on("data", (b: Buffer) => {
+      err += b.toString();
+    });
+    p.on("error", reject);
+    p.on("exit", (code) => resolve({ code, out, err }));
+  });
+}
+
+const overrides = async (ns: string) => (await env.admin.get<{ items: KubeObject[] }>(FO(ns))).items;
+/** `splitguard override promote db -n NS --region us --reason ...` */
+const promoteUs = (ns: string, ...rest: string[]) =>
+  cli("override", "promote", "db", "-n", ns, "--region", "us", "--reason", ...rest);
+/** A namespace with the FailoverService db (no controller: the test plays its part). */
+async function serviceNamespace(prefix: string): Promise<string> {
+  const ns = await newNamespace(env.admin, prefix);
+  await env.admin.create(FS(ns), failoverService("db"));
+  return ns;
+}
+const setPhase = (ns: string, name: string, phase: string, message: string) =>
+  env.admin.patch(`${FO(ns, name)}/status`, "merge", { status: { phase, message } });
+
+describe("override", () => {
+  it("freeze: created, applied by the real controller, exit 0", async () => {
+    const bus = new HeartbeatBus();
+    const [, us] = await twoRegions(env, "cli-freeze");
+    const ctl = startController(env, bus, us, "us-0");
+    running.push(ctl);
+    await ctl.start();
+    const r = await cli(
+      "override",
+      "freeze",
+      "db",
+      "-n",
+      us.ns,
+      "--region",
+      "us",
+      "--reason",
+      "maintenance CHG-1",
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(
+      /^failoveroverride\/db-freeze-[b-z2-9]{5} Applied: no automatic transition until released\n$/,
+    );
+    expect(r.err).toMatch(/created in namespace cli-freeze-us .*waiting up to 5m/);
+    expect(r.err).toMatch(/\d\d:\d\d:\d\d db-freeze-\w{5} Applied: no automatic transition/);
+    const [o] = await overrides(us.ns);
+    expect(o!.spec).toEqual({
+      service: "db",
+      action: "freeze",
+      region: "us",
+      reason: "maintenance CHG-1",
+      force: false,
+      acknowledgeSplitBrain: false,
+    });
+    await until(
+      "frozen",
+      10_000,
+      async () => ((await env.admin.get(FS(us.ns, "db"))).status as { role?: string })?.role === "frozen",
+    );
+  });
+
+  it("promote: waits through Accepted to Applied, one progress line per phase", async () => {
+    const ns = await serviceNamespace("cli-promote");
+    const run = promoteUs(ns, "eu lost", "--ttl", "10m");
+    const o = await until("override created", 20_000, async () => (await overrides(ns))[0]);
+    expect(o.metadata.name).toMatch(/^db-promote-/);
+    expect(Date.parse((o.spec as { expiresAt: string }).expiresAt) - Date.now()).toBeGreaterThan(8 * 60_000);
+    await setPhase(ns, o.metadata.name, "Accepted", "promoting pg-us at epoch 1");
+    await new Promise((r) => setTimeout(r, 300));
+    await setPhase(ns, o.metadata.name, "Applied", "promoted at epoch 1");
+    const r = await run;
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(`failoveroverride/${o.metadata.name} Applied: promoted at epoch 1\n`);
+    const lines = r.err.split("\n").filter((l) => l.includes(` ${o.metadata.name} `));
+    expect(lines.map((l) => l.replace(/^\S+ /, ""))).toEqual([
+      `${o.metadata.name} Accepted: promoting pg-us at epoch 1`,
+      `${o.metadata.name} Applied: promoted at epoch 1`,
+    ]);
+  });
+
+  it("promote rejected by the controller: exit 1 with its reason", async () => {
+    const ns = await serviceNamespace("cli-rejected");
+    const run = promoteUs(ns, "eu lost");
+    const o = await until("override created", 20_000, async () => (await overrides(ns))[0]);
+    const why =
+      "refused: eu reported primary at epoch 0 1s ago; set force: true and acknowledgeSplitBrain: true to promote anyway";
+    await setPhase(ns, o.metadata.name, "Rejected", why);
+    const r = await run;
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(`failoveroverride/${o.metadata.name} Rejected: ${why}\n`);
+  });
+
+  it("a forced promotion without the acknowledgement is refused locally: exit 2, nothing created", async () => {
+    const ns = await serviceNamespace("cli-force");
+    const r = await promoteUs(ns, "x", "--force");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--force needs --i-understand-split-brain-risk/);
+    expect(await overrides(ns)).toEqual([]);
+  });
+
+  it("--dry-run prints a manifest the API server accepts as it is", async () => {
+    const ns = await newNamespace(env.admin, "cli-dry");
+    const r = await promoteUs(
+      ns,
+      "eu lost: INC-42",
+      ..."--force --i-understand-split-brain-risk --runbook https://wiki.example.com/rb/promote --ttl 1h --dry-run".split(
+        " ",
+      ),
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(await overrides(ns)).toEqual([]);
+    const m = yaml.load(r.out) as KubeObject;
+    const stored = await env.admin.create(FO(ns), m);
+    expect(stored.spec).toEqual(m.spec);
+    expect(stored.metadata.namespace).toBe(ns);
+  });
+
+  it("exit 1 when the service does not exist, and on timeout with the override left in place", async () => {
+    const ns = await newNamespace(env.admin, "cli-timeout");
+    const missing = await cli("override", "freeze", "nosuch", "-n", ns, "--reason", "x");
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(
+      /FailoverService nosuch not found in namespace cli-timeout-\S+ \(.*context test\)/,
+    );
+    await env.admin.create(FS(ns), failoverService("db"));
+    const r = await cli(
+      "override",
+      "switchover",
+      "db",
+      "-n",
+      ns,
+      "--region",
+      "us",
+      "--reason",
+      "x",
+      "--timeout",
+      "2s",
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /no outcome within 2s \(no status yet\); it stays and may still apply: kubectl -n \S+ delete failoveroverride db-switchover-/,
+    );
+    expect(await overrides(ns)).toHaveLength(1);
+    const badRegion = await cli("override", "promote", "db", "-n", ns, "--region", "ap", "--reason", "x");
+    expect(badRegion.code).toBe(2);
+    expect(badRegion.err).toMatch(/--region ap is not a region of db \(eu, us\)/);
+  });
+});
