@@ -16,6 +16,9 @@ const verb = (path: string[], summary: string, load: () => Promise<unknown>): Ve
 });
 
 export const commands: readonly VerbEntry[] = [
+  verb(["status"], "every FailoverService: role per region, epoch, safety mode, quorum, running timer", () =>
+    import("./verbs/status.ts").then((m) => m.status),
+  ),
   verb(
     ["override"],
     "freeze, release, promote, demote or switch over a service, and wait for the outcome",

@@ -8,6 +8,7 @@ import yaml from "js-yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../../src/kube/controller.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
+import * as F from "../unit/cli/fixtures/failover-services.ts";
 import { FO, FS, failoverService, newNamespace } from "./support/fixtures.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
 import { HeartbeatBus, startController, twoRegions, until } from "./support/regions.ts";
@@ -192,5 +193,62 @@ describe("override", () => {
     const badRegion = await cli("override", "promote", "db", "-n", ns, "--region", "ap", "--reason", "x");
     expect(badRegion.code).toBe(2);
     expect(badRegion.err).toMatch(/--region ap is not a region of db \(eu, us\)/);
+  });
+});
+
+/** A namespace with the fixture's FailoverService, its status written through the status subresource. */
+async function withStatus(prefix: string, fixture: KubeObject): Promise<string> {
+  const ns = await newNamespace(env.admin, prefix);
+  const { status, ...obj } = fixture;
+  await env.admin.create(FS(ns), { ...obj, metadata: { name: obj.metadata.name } });
+  await env.admin.patch(`${FS(ns, obj.metadata.name)}/status`, "merge", { status });
+  return ns;
+}
+
+describe("status", () => {
+  it("prints the table with the role per region and the running timer, and -o json the objects", async () => {
+    const deadline = new Date(Math.ceil(Date.now() / 1000) * 1000 + 120_000);
+    const status = {
+      ...(F.suspecting.status as object),
+      timer: { name: "promoteAfter", deadline: deadline.toISOString() },
+    };
+    const ns = await withStatus("cli-status", { ...F.suspecting, status });
+    const r = await cli("status", "-n", ns);
+    expect(r.code, r.err).toBe(0);
+    const [head, row, ...rest] = r.out.trimEnd().split("\n");
+    expect(head).toMatch(/^NAME\s+HOST\s+ROLES\s+EPOCH\s+SAFETY\s+QUORUM\s+TIMER\s+DEADLINE\s+AGE$/);
+    expect(rest).toEqual([]);
+    const cells = row!.split(/\s{2,}/);
+    expect(cells.slice(0, 7)).toEqual([
+      "db",
+      "db",
+      "eu=primary,us=standby",
+      "3",
+      "witness",
+      "3/3",
+      "promoteAfter",
+    ]);
+    expect(cells[7]).toMatch(new RegExp(`^in (1m\\d+s|2m) \\(${deadline.toISOString().slice(11, 19)}Z\\)$`));
+    expect(cells[8]).toMatch(/^\d+s$/);
+
+    const json = await cli("status", "-n", ns, "-o", "json");
+    expect(json.code).toBe(0);
+    const list = JSON.parse(json.out) as { kind: string; items: KubeObject[] };
+    expect(list.kind).toBe("List");
+    expect(list.items.map((i) => [i.kind, i.metadata.name, (i.status as { state: string }).state])).toEqual([
+      ["FailoverService", "db", "standby.suspecting"],
+    ]);
+    const one = await cli("status", "db", "-n", ns, "-o", "yaml");
+    expect((yaml.load(one.out) as KubeObject).status).toEqual((await env.admin.get(FS(ns, "db"))).status);
+  });
+
+  it("says when there is nothing, and exits 1 for an unknown service", async () => {
+    const ns = await newNamespace(env.admin, "cli-empty");
+    const empty = await cli("status", "-n", ns);
+    expect(empty).toMatchObject({ code: 0, out: "" });
+    expect(empty.err).toBe(`No FailoverServices found in namespace ${ns}.\n`);
+    const missing = await cli("status", "nosuch", "-n", ns);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/FailoverService nosuch not found in namespace/);
   });
 });
