@@ -20,6 +20,11 @@ export const commands: readonly VerbEntry[] = [
     import("./verbs/status.ts").then((m) => m.status),
   ),
   verb(
+    ["explain"],
+    "why a service has its current role, the evidence behind it, and what would change it",
+    () => import("./verbs/explain.ts").then((m) => m.explain),
+  ),
+  verb(
     ["override"],
     "freeze, release, promote, demote or switch over a service, and wait for the outcome",
     () => import("./verbs/override.ts").then((m) => m.override),

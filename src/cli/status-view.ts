@@ -246,8 +246,13 @@ export function readOverride(o: KubeObject): OverrideView {
 
 /** Quorum q = floor(|W|/2) + 1 over the configured witnesses (DESIGN §3), never over those that answered. */
 export function quorumOf(v: ServiceView): number | undefined {
-  const w = v.quorum?.configured ?? (v.witnesses.length || undefined);
+  const w = configuredWitnesses(v);
   return w === undefined ? undefined : Math.floor(w / 2) + 1;
+}
+
+/** The configured witness count: from status.quorum ("answering/configured"), else the witnesses listed. */
+export function configuredWitnesses(v: ServiceView): number | undefined {
+  return v.quorum?.configured ?? (v.witnesses.length || undefined);
 }
 
 /** "eu=primary,us=standby": this region's role from status.role, the peers' as they report it. */

@@ -196,23 +196,24 @@ describe("override", () => {
   });
 });
 
-/** A namespace with the fixture's FailoverService, its status written through the status subresource. */
-async function withStatus(prefix: string, fixture: KubeObject): Promise<string> {
+/**
+ * A namespace with the suspecting standby's FailoverService, its status written through the status
+ * subresource with the promotion timer due `inMs` from now (whole seconds).
+ */
+async function suspectingService(prefix: string, inMs: number): Promise<{ ns: string; deadline: Date }> {
   const ns = await newNamespace(env.admin, prefix);
-  const { status, ...obj } = fixture;
+  const deadline = new Date(Math.ceil(Date.now() / 1000) * 1000 + inMs);
+  const { status, ...obj } = F.suspecting;
   await env.admin.create(FS(ns), { ...obj, metadata: { name: obj.metadata.name } });
-  await env.admin.patch(`${FS(ns, obj.metadata.name)}/status`, "merge", { status });
-  return ns;
+  await env.admin.patch(`${FS(ns, obj.metadata.name)}/status`, "merge", {
+    status: { ...(status as object), timer: { name: "promoteAfter", deadline: deadline.toISOString() } },
+  });
+  return { ns, deadline };
 }
 
 describe("status", () => {
   it("prints the table with the role per region and the running timer, and -o json the objects", async () => {
-    const deadline = new Date(Math.ceil(Date.now() / 1000) * 1000 + 120_000);
-    const status = {
-      ...(F.suspecting.status as object),
-      timer: { name: "promoteAfter", deadline: deadline.toISOString() },
-    };
-    const ns = await withStatus("cli-status", { ...F.suspecting, status });
+    const { ns, deadline } = await suspectingService("cli-status", 120_000);
     const r = await cli("status", "-n", ns);
     expect(r.code, r.err).toBe(0);
     const [head, row, ...rest] = r.out.trimEnd().split("\n");
@@ -250,5 +251,31 @@ describe("status", () => {
     const missing = await cli("status", "nosuch", "-n", ns);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/FailoverService nosuch not found in namespace/);
+  });
+});
+
+describe("explain", () => {
+  it("explains a FailoverService from its stored status, with the overrides for it", async () => {
+    const { ns, deadline } = await suspectingService("cli-explain", 180_000);
+    await env.admin.create(FO(ns), {
+      ...F.freezeOverride,
+      metadata: { name: "db-freeze-x7k2p" },
+      status: undefined,
+    });
+    await env.admin.create(FO(ns), {
+      ...F.freezeOverride,
+      metadata: { name: "other-freeze" },
+      spec: { ...(F.freezeOverride.spec as object), service: "other" },
+    });
+    const r = await cli("explain", "db", "-n", ns);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`db (host db) in region us, namespace ${ns}, safety witness`);
+    expect(r.out).toContain("    1.1.1.1  reaches us: ok; votes eu down");
+    expect(r.out).toContain(`Promotion would happen at ${deadline.toISOString().slice(11, 19)}Z, in `);
+    expect(r.out).toContain("db-freeze-x7k2p: freeze (pending, expires at");
+    expect(r.out).not.toContain("other-freeze");
+    const missing = await cli("explain", "nosuch", "-n", ns);
+    expect(missing.code).toBe(1);
+    expect((await cli("explain", "-n", ns)).code).toBe(2);
   });
 });
