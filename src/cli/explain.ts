@@ -67,10 +67,15 @@ function evidenceLines(v: ServiceView, now: number): string[] {
     for (const p of v.peers) {
       const parts = [
         p.seen ? `seen ${p.seen}` : undefined,
-        p.role ? `last reported ${p.role}${p.epoch !== undefined ? ` at epoch ${p.epoch}` : ""}` : undefined,
-        v.witnesses.length
-          ? `${downVotes(v, p.region)} of ${configuredWitnesses(v)} witnesses vote it down`
+        p.direct === undefined ? undefined : p.direct ? "answered directly" : "no direct answer",
+        p.lostSince !== undefined ? `lost every round since ${stamp(p.lostSince, now)}` : undefined,
+        p.role
+          ? `last reported ${p.role}${p.epoch !== undefined ? ` at epoch ${p.epoch}` : ""}${p.gate ? `, gate ${p.gate}` : ""}`
           : undefined,
+        p.votes ??
+          (v.witnesses.length
+            ? `${downVotes(v, p.region)} of ${configuredWitnesses(v)} witnesses vote it down`
+            : undefined),
         p.detail,
       ].filter(Boolean);
       out.push(`    ${p.region}: ${parts.join("; ") || "-"}`);
@@ -78,7 +83,7 @@ function evidenceLines(v: ServiceView, now: number): string[] {
   }
   if (v.lease)
     out.push(
-      `  lease: ${v.lease.holder ? `held by ${v.lease.holder}` : "holder unknown"}${v.lease.epoch !== undefined ? ` at epoch ${v.lease.epoch}` : ""}${v.lease.holdUntil ? `, counted held until ${utc(v.lease.holdUntil, now)}` : ""}`,
+      `  lease: ${v.lease.holder ? `held by ${v.lease.holder}` : "holder unknown"}${v.lease.epoch !== undefined ? ` at epoch ${v.lease.epoch}` : ""}${v.lease.holdUntil ? `, counted held until ${utc(v.lease.holdUntil, now)}` : ""}${v.lease.reason ? ` (${v.lease.reason})` : ""}`,
     );
   if (v.decision?.replicaHealthy !== undefined)
     out.push(`  local replica: ${v.decision.replicaHealthy ? "healthy" : "not healthy"}`);
@@ -185,7 +190,10 @@ export function explainService(v: ServiceView, overrides: readonly OverrideView[
     lines.push(`Why: ${v.decision.action ? `${v.decision.action}: ` : ""}${v.decision.reason}${at}.`);
   }
   const ev = evidenceLines(v, now);
-  if (ev.length) lines.push("", "Evidence in the last round:", ...ev);
+  const round = v.round
+    ? ` (${[v.round.number !== undefined ? `round ${v.round.number}` : "", v.round.at !== undefined ? stamp(v.round.at, now) : ""].filter(Boolean).join(", ")})`
+    : "";
+  if (ev.length) lines.push("", `Evidence in the last round${round}:`, ...ev);
   if (v.timer) {
     const since = v.timer.since !== undefined ? ` since ${utc(v.timer.since, now)}` : "";
     lines.push(

@@ -22,6 +22,14 @@ export interface PeerView {
   readonly seen: string | undefined;
   readonly role: string | undefined;
   readonly epoch: number | undefined;
+  /** Its gate as it reports it (open/closed). */
+  readonly gate?: string | undefined;
+  /** It answered this region's direct question in the last round. */
+  readonly direct?: boolean | undefined;
+  /** The witness votes on it, in words (the controller's verdict reason). */
+  readonly votes?: string | undefined;
+  /** Lost (down-quorum, no sighting) every round since. */
+  readonly lostSince?: number | undefined;
   /** Free text from the decision's evidence summary, when there is one. */
   readonly detail: string | undefined;
 }
@@ -64,7 +72,9 @@ export interface ServiceView {
   readonly quorum: { readonly answering: number; readonly configured: number } | undefined;
   readonly witnesses: readonly WitnessView[];
   readonly peers: readonly PeerView[];
-  readonly lease: { holder?: string; epoch?: number; holdUntil?: number } | undefined;
+  readonly lease: { holder?: string; epoch?: number; holdUntil?: number; reason?: string } | undefined;
+  /** The probe round the status describes. */
+  readonly round: { readonly number?: number; readonly at?: number } | undefined;
   readonly timer: TimerView | undefined;
   readonly decision:
     | { action?: string; reason?: string; at?: number; selfQuorum?: string; replicaHealthy?: boolean }
@@ -120,6 +130,10 @@ export function readService(fs: KubeObject): ServiceView {
             seen: str(o?.seen),
             role: str(o?.role),
             epoch: num(o?.epoch),
+            gate: str(o?.gate),
+            direct: typeof o?.direct === "boolean" ? o.direct : undefined,
+            votes: str(o?.votes),
+            lostSince: time(o?.lostSince),
             detail: evidencePeers[region],
           },
         ]
@@ -142,16 +156,20 @@ export function readService(fs: KubeObject): ServiceView {
     fenceAfterS: num(failover.fenceAfter) ?? 60,
     probeIntervalS: num(obj(spec.probe)?.interval) ?? 5,
   };
+  // The machine's timers as timestamps: status.restore (live controller) or top level (machines/status.ts).
+  const restore = obj(s.restore) ?? s;
   const lease = obj(s.lease);
   const leaseView = lease
     ? {
         ...(str(lease.holder) ? { holder: str(lease.holder)! } : {}),
         ...(num(lease.epoch) !== undefined ? { epoch: num(lease.epoch)! } : {}),
         ...(time(lease.holdUntil) ? { holdUntil: time(lease.holdUntil)! } : {}),
+        ...(str(lease.reason) ? { reason: str(lease.reason)! } : {}),
       }
-    : time(s.leaseHoldUntil)
-      ? { holdUntil: time(s.leaseHoldUntil)! }
+    : time(restore.leaseHoldUntil)
+      ? { holdUntil: time(restore.leaseHoldUntil)! }
       : undefined;
+  const round = obj(s.round);
   const d = obj(s.decision);
   const state = str(s.state);
   const observed = num(s.observedGeneration);
@@ -177,7 +195,13 @@ export function readService(fs: KubeObject): ServiceView {
     }),
     peers,
     lease: leaseView,
-    timer: readTimer(s, state, timing, leaseView?.holdUntil, str(spec.safety) ?? "witness"),
+    timer: readTimer(s, restore, state, timing, leaseView?.holdUntil, str(spec.safety) ?? "witness"),
+    round: round
+      ? {
+          ...(num(round.number) !== undefined ? { number: num(round.number)! } : {}),
+          ...(time(round.at) ? { at: time(round.at)! } : {}),
+        }
+      : undefined,
     decision: d
       ? {
           ...((str(d.action) ?? str(d.to)) ? { action: (str(d.action) ?? str(d.to))! } : {}),
@@ -190,7 +214,7 @@ export function readService(fs: KubeObject): ServiceView {
         }
       : undefined,
     timing,
-    switchoverTarget: str(obj(s.switchover)?.target),
+    switchoverTarget: str(obj(s.switchover)?.target) ?? str(obj(s.published)?.handoverTo),
     created: time(fs.metadata.creationTimestamp),
   };
 }
@@ -198,6 +222,7 @@ export function readService(fs: KubeObject): ServiceView {
 /** status.timer, else the running wait derived from the machine's own timestamps (machines/status.ts). */
 function readTimer(
   s: Obj,
+  restore: Obj,
   state: string | undefined,
   timing: ServiceView["timing"],
   leaseUntil: number | undefined,
@@ -216,8 +241,8 @@ function readTimer(
     };
   if (state === "primary.atRisk") {
     if (safety === "lease" && leaseUntil)
-      return { name: "leaseExpiry", since: undefined, deadline: leaseUntil, derived: true };
-    const healthy = time(s.lastHealthyAt);
+      return { name: "lease", since: undefined, deadline: leaseUntil, derived: true };
+    const healthy = time(restore.lastHealthyAt);
     if (healthy)
       return {
         name: "fenceAfter",

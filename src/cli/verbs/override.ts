@@ -84,6 +84,7 @@ when the wait times out or the service does not exist, 2 for bad usage.`,
     if (values.timeout !== undefined) {
       const d = parseDuration(values.timeout);
       if (!d.ok) throw new UsageError(`--timeout ${d.error}`);
+      if (d.ms < 1000) throw new UsageError("--timeout must be at least 1s");
       timeoutMs = d.ms;
     }
     const suffix = Array.from({ length: 5 }, () => SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)]).join(

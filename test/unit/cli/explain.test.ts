@@ -105,6 +105,18 @@ What would change it:
     expect(t).toContain("us: seen up; last reported standby at epoch 3; 0 of 3 witnesses vote it down");
   });
 
+  it("reads the live controller's status: the round, direct answers, loss since, votes in words", () => {
+    const t = explain(F.liveSuspecting);
+    expect(t).toContain("Evidence in the last round (round 1234, 12:01:55Z, 5s ago):");
+    expect(t).toContain("    9.9.9.9:53  reaches us: ok; votes eu unknown: timeout after 2000 ms");
+    expect(t).toContain(
+      "    eu: seen down; no direct answer; lost every round since 11:59:31Z, 2m29s ago; last reported primary at epoch 3, gate open; eu: 2 down, 0 up, 1 unknown of 3 witnesses (down-quorum needs 2)",
+    );
+    expect(t).toContain(
+      "Promotion would happen at 12:04:31Z, in 2m31s, if eu stays unreachable from 2 of 3 witnesses",
+    );
+  });
+
   it("says so when there is no status, or only the reconciler's fields", () => {
     expect(explain(F.noStatus)).toContain(
       "No status yet: no splitguard controller has reconciled this service",
@@ -113,5 +125,27 @@ What would change it:
     expect(t).toContain("Role: standby at epoch 0, following the primary.");
     expect(t).toContain("Why: demote: override db-demote-bbbbb: drill (decided at 12:01:00Z, 1m ago).");
     expect(t).not.toContain("Evidence");
+  });
+
+  it("never prints a hole (undefined, NaN, null) for any state over any fixture", () => {
+    const states = [
+      "initializing",
+      "primary.serving",
+      "primary.atRisk",
+      "fenced",
+      "standby.following",
+      "standby.suspecting",
+      "standby.acquiring",
+      "standby.promoting",
+      "demoting",
+      "frozen",
+      undefined,
+    ];
+    const fixtures = [F.servingPrimary, F.suspecting, F.liveSuspecting, F.reconcilerOnly, F.leasePrimary];
+    for (const fx of fixtures)
+      for (const state of states) {
+        const t = explain({ ...fx, status: { ...(fx.status as object), state } });
+        expect(t, `${state}`).not.toMatch(/undefined|NaN|null|\[object/);
+      }
   });
 });

@@ -57,6 +57,27 @@ describe("readService", () => {
     expect(readService(atRisk).timer?.deadline).toBe(Date.parse("2026-11-21T12:02:30Z"));
   });
 
+  it("derives a primary's fence deadline from the live controller's status.restore", () => {
+    const atRisk = {
+      ...F.liveSuspecting,
+      status: {
+        ...(F.liveSuspecting.status as object),
+        state: "primary.atRisk",
+        timer: null,
+        restore: { lastHealthyAt: "2026-11-21T12:01:40Z", leaseHoldUntil: null, lastRoleChangeAt: null },
+      },
+    };
+    const v = readService(atRisk);
+    expect(v.timer).toMatchObject({ name: "fenceAfter", deadline: Date.parse("2026-11-21T12:02:40Z") });
+    expect(v.lease).toBeUndefined();
+    expect(v.round).toEqual({ number: 1234, at: Date.parse("2026-11-21T12:01:55Z") });
+    expect(v.peers[0]).toMatchObject({
+      direct: false,
+      gate: "open",
+      lostSince: Date.parse("2026-11-21T11:59:31Z"),
+    });
+  });
+
   it("marks a status that describes an older spec generation", () => {
     const s = { ...F.servingPrimary, metadata: { ...F.servingPrimary.metadata, generation: 2 } };
     expect(readService(s).stale).toBe(true);
