@@ -8,6 +8,7 @@ import yaml from "js-yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../../src/kube/controller.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
+import { operatorRules } from "../../src/kube/rbac.ts";
 import * as F from "../unit/cli/fixtures/failover-services.ts";
 import { FO, FS, failoverService, newNamespace } from "./support/fixtures.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
@@ -19,8 +20,26 @@ let kubeconfig: string;
 const running: Controller[] = [];
 
 beforeAll(async () => {
-  env = await startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io");
-  kubeconfig = env.kubeconfig();
+  env = await startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io", {
+    users: ["splitguard", "operator"],
+  });
+  // The CLI runs as a plain user bound (in every namespace) to exactly operatorRules: a request
+  // outside them fails a test.
+  const rbac = "/apis/rbac.authorization.k8s.io/v1";
+  await env.admin.create(`${rbac}/clusterroles`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name: "splitguard-operator" },
+    rules: operatorRules,
+  });
+  await env.admin.create(`${rbac}/clusterrolebindings`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: "splitguard-operator" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "splitguard-operator" },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "operator" }],
+  });
+  kubeconfig = env.kubeconfig(env.userTokens.operator);
 }, 180_000);
 afterEach(async () => {
   await Promise.all(running.splice(0).map((c) => c.stop()));
@@ -35,10 +54,12 @@ interface Run {
   readonly err: string;
 }
 
-/** Runs `splitguard ARGS --kubeconfig <test kubeconfig>` as a process, with no other kubeconfig in reach. */
-function cli(...args: string[]): Promise<Run> {
+/** Runs `splitguard ARGS --kubeconfig <the operator's kubeconfig>` as a process, with no other kubeconfig in reach. */
+const cli = (...args: string[]) => cliWith(kubeconfig, ...args);
+
+function cliWith(kubeconfigFile: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args, "--kubeconfig", kubeconfig], {
+    const p = spawn(process.execPath, [BIN, ...args, "--kubeconfig", kubeconfigFile], {
       env: { ...process.env, KUBECONFIG: "", HOME: env.dir },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -251,6 +272,15 @@ describe("status", () => {
     const missing = await cli("status", "nosuch", "-n", ns);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/FailoverService nosuch not found in namespace/);
+    const all = await cli("status", "-A");
+    expect(all.code).toBe(0);
+    expect(all.out).toMatch(/^NAMESPACE\s+NAME\s+HOST/);
+    // A user without the operator's rules gets the API server's refusal, exit 1.
+    const denied = await cliWith(env.kubeconfig(env.userTokens.splitguard), "status", "-n", ns);
+    expect(denied.code).toBe(1);
+    expect(denied.err).toMatch(
+      /403 failoverservices.splitguard.io is forbidden: User "splitguard" cannot list/,
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { KubeApiError, type KubeObject } from "../../kube/kube-client.ts";
+import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/kube-client.ts";
 import { defineCommand, UsageError } from "../command.ts";
 import { explainService } from "../explain.ts";
 import { connect, kubeOptions, kubeOptionsHelp, overridesPath, servicesPath } from "../kube-target.ts";
@@ -35,7 +35,7 @@ Examples:
         throw new Error(`FailoverService ${name} not found in namespace ${namespace} (${source})`);
       throw e;
     }
-    const overrides = (await client.get<{ items: KubeObject[] }>(overridesPath(namespace))).items
+    const overrides = (await listOverrides(client, namespace))
       .filter((o) => (o.spec as { service?: string } | undefined)?.service === name)
       .map(readOverride)
       .sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
@@ -43,3 +43,13 @@ Examples:
     return 0;
   },
 });
+
+/** The namespace's overrides; none when the FailoverOverride CRD is not installed. */
+async function listOverrides(client: KubeClient, namespace: string): Promise<KubeObject[]> {
+  try {
+    return (await client.get<{ items: KubeObject[] }>(overridesPath(namespace))).items;
+  } catch (e) {
+    if (e instanceof KubeApiError && e.isNotFound) return [];
+    throw e;
+  }
+}
