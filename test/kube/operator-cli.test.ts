@@ -10,7 +10,7 @@ import type { Controller } from "../../src/kube/controller.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { operatorRules } from "../../src/kube/rbac.ts";
 import * as F from "../unit/cli/fixtures/failover-services.ts";
-import { FO, FS, failoverService, newNamespace } from "./support/fixtures.ts";
+import { CLUSTER, FO, FS, failoverService, newNamespace } from "./support/fixtures.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
 import { HeartbeatBus, startController, twoRegions, until } from "./support/regions.ts";
 
@@ -77,10 +77,17 @@ function cliWith(kubeconfigFile: string, ...args: string[]): Promise<Run> {
 }
 
 const overrides = async (ns: string) => (await env.admin.get<{ items: KubeObject[] }>(FO(ns))).items;
-/** `splitguard override promote db -n NS --region us --reason ...` */
-const promoteUs = (ns: string, ...rest: string[]) =>
-  cli("override", "promote", "db", "-n", ns, "--region", "us", "--reason", ...rest);
-/** A namespace with the FailoverService db (no controller: the test plays its part). */
+/** `splitguard override ACTION db -n NS --region R --reason TEXT ...` */
+const overrideDb = (action: string, ns: string, region: string, reason: string, ...rest: string[]) =>
+  cli("override", action, "db", "-n", ns, "--region", region, "--reason", reason, ...rest);
+const promoteUs = (ns: string, reason: string, ...rest: string[]) =>
+  overrideDb("promote", ns, "us", reason, ...rest);
+/** Starts a controller that afterEach stops. */
+async function started(c: Controller): Promise<Controller> {
+  running.push(c);
+  await c.start();
+  return c;
+}
 async function serviceNamespace(prefix: string): Promise<string> {
   const ns = await newNamespace(env.admin, prefix);
   await env.admin.create(FS(ns), failoverService("db"));
@@ -93,20 +100,8 @@ describe("override", () => {
   it("freeze: created, applied by the real controller, exit 0", async () => {
     const bus = new HeartbeatBus();
     const [, us] = await twoRegions(env, "cli-freeze");
-    const ctl = startController(env, bus, us, "us-0");
-    running.push(ctl);
-    await ctl.start();
-    const r = await cli(
-      "override",
-      "freeze",
-      "db",
-      "-n",
-      us.ns,
-      "--region",
-      "us",
-      "--reason",
-      "maintenance CHG-1",
-    );
+    await started(startController(env, bus, us, "us-0"));
+    const r = await overrideDb("freeze", us.ns, "us", "maintenance CHG-1");
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(
       /^failoveroverride\/db-freeze-[b-z2-9]{5} Applied: no automatic transition until released\n$/,
@@ -127,6 +122,30 @@ describe("override", () => {
       10_000,
       async () => ((await env.admin.get(FS(us.ns, "db"))).status as { role?: string })?.role === "frozen",
     );
+  });
+
+  it("promote against the real controllers: Rejected while eu is alive, Applied with force and acknowledgement", async () => {
+    const bus = new HeartbeatBus();
+    const [eu, us] = await twoRegions(env, "cli-real");
+    await started(startController(env, bus, eu, "eu-0"));
+    await started(startController(env, bus, us, "us-0"));
+    await until(
+      "eu publishes primary",
+      15_000,
+      async () => bus.peers("us")("db").eu?.report.role === "primary",
+    );
+    const refused = await promoteUs(us.ns, "drill");
+    expect(refused.code, refused.err).toBe(1);
+    expect(refused.out).toMatch(
+      /^failoveroverride\/db-promote-\w{5} Rejected: refused: eu reported primary at epoch 0 \d+s ago; set force: true and acknowledgeSplitBrain: true to promote anyway\n$/,
+    );
+    const forced = await promoteUs(us.ns, "drill", "--force", "--i-understand-split-brain-risk");
+    expect(forced.code, forced.err).toBe(0);
+    expect(forced.out).toMatch(/^failoveroverride\/db-promote-\w{5} Applied: promoted at epoch 1\n$/);
+    expect(forced.err).toMatch(/ db-promote-\w{5} Accepted: promoting pg-us at epoch 1\n/);
+    const replica = ((await env.admin.get(CLUSTER(us.ns, "pg-us"))).spec as { replica: { primary: string } })
+      .replica;
+    expect(replica.primary).toBe("pg-us");
   });
 
   it("promote: waits through Accepted to Applied, one progress line per phase", async () => {
