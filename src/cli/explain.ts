@@ -198,7 +198,7 @@ export function explainService(v: ServiceView, overrides: readonly OverrideView[
     const since = v.timer.since !== undefined ? ` since ${utc(v.timer.since, now)}` : "";
     lines.push(
       "",
-      `Timer: ${v.timer.name} running${since}; ${v.timer.deadline !== undefined ? (v.timer.deadline >= now ? `fires at ${stamp(v.timer.deadline, now)}` : `was due at ${stamp(v.timer.deadline, now)}`) : "no deadline written"}.`,
+      `Timer: ${v.timer.name} running${since}; ${v.timer.deadline !== undefined ? (v.timer.deadline > now ? `fires at ${stamp(v.timer.deadline, now)}` : `was due at ${stamp(v.timer.deadline, now)}`) : "no deadline written"}.`,
     );
   }
   const live = overrides.filter((o) => o.phase !== "Expired" && o.phase !== "Rejected");

@@ -298,7 +298,7 @@ export function utc(at: number, now: number): string {
 }
 
 const relative = (at: number, now: number) =>
-  at >= now ? `in ${formatDuration(at - now)}` : `${formatDuration(now - at)} ago`;
+  at > now ? `in ${formatDuration(at - now)}` : `${formatDuration(now - at)} ago`;
 
 /** For tables, the relative part first: "in 2m13s (12:04:31Z)", "5s ago (12:04:31Z)". */
 export function when(at: number | undefined, now: number): string {

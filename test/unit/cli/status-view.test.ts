@@ -123,6 +123,7 @@ describe("status table", () => {
 
   it("prints deadlines in the past and beyond a day with the date", () => {
     expect(when(F.NOW - 5_000, F.NOW)).toBe("5s ago (12:01:55Z)");
+    expect(when(F.NOW, F.NOW)).toBe("0s ago (12:02:00Z)");
     expect(when(F.NOW + 2 * 86_400_000, F.NOW)).toBe("in 2d (2026-11-23T12:02:00Z)");
     expect(when(undefined, F.NOW)).toBe("-");
   });
