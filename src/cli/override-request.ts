@@ -10,6 +10,7 @@ import { failoverOverrideCrd, GROUP, VERSION } from "../kube/crds.ts";
 import type { KubeObject } from "../kube/kube-client.ts";
 import { UsageError } from "./command.ts";
 import { parseDuration } from "./duration.ts";
+import type { ServiceView } from "./status-view.ts";
 
 export const ACTIONS = ["freeze", "release", "promote", "demote", "switchover"] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -167,4 +168,21 @@ export function overrideOutcome(action: Action, s: OverrideStatusView | undefine
     default:
       return { kind: "pending" };
   }
+}
+
+/**
+ * A warning when the cluster's own status says the controller will refuse the override (it acts
+ * only for its own region; a switchover runs from the primary). Advice only, never a refusal: the
+ * region is inferred from status, which may be stale, and an operator at 3 a.m. must not be blocked
+ * by the CLI's reading of it. The controller's answer decides.
+ */
+export function overrideAdvice(r: OverrideRequest, v: ServiceView): string | undefined {
+  const self = v.self;
+  if ((r.action === "promote" || r.action === "demote") && self && r.region !== self)
+    return `this cluster's controller serves region ${self} and will reject a ${r.action} of ${r.region}: create it in ${r.region}'s cluster (--context)`;
+  if (r.action === "switchover" && self === r.region)
+    return `this cluster is ${self}'s, the region taking over; a switchover is carried out by the current primary region's controller: create it in that cluster (--context)`;
+  if (r.action === "switchover" && v.role && v.role !== "primary")
+    return `${self ?? "this region"} reports role ${v.role}, not primary; a switchover is carried out by the current primary region's controller${v.primary ? ` (${v.primary})` : ""}: create it in that cluster (--context)`;
+  return undefined;
 }

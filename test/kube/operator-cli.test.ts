@@ -134,6 +134,13 @@ describe("override", () => {
       15_000,
       async () => bus.peers("us")("db").eu?.report.role === "primary",
     );
+    // A switchover created in the standby's cluster: the CLI warns, the controller refuses.
+    const misplaced = await overrideDb("switchover", us.ns, "eu", "drill");
+    expect(misplaced.code).toBe(1);
+    expect(misplaced.err).toMatch(/warning: (us|this region) reports role standby, not primary/);
+    expect(misplaced.out).toMatch(
+      /Rejected: us is not primary \(CNPG follows pg-eu\); run the switchover from the primary region/,
+    );
     const refused = await promoteUs(us.ns, "drill");
     expect(refused.code, refused.err).toBe(1);
     expect(refused.out).toMatch(

@@ -11,12 +11,14 @@ import {
   FORCE_FLAG,
   type Outcome,
   type OverrideStatusView,
+  overrideAdvice,
   overrideManifest,
   overrideName,
   overrideOutcome,
   SUFFIX_ALPHABET,
   validateOverride,
 } from "../override-request.ts";
+import { readService } from "../status-view.ts";
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 /** With no status after this long, say which controller should be picking the override up. */
@@ -119,6 +121,8 @@ when the wait times out or the service does not exist, 2 for bad usage.`,
         `--region ${req.region} is not a region of ${req.service} (${regions.join(", ")})`,
       );
 
+    const advice = overrideAdvice(req, readService(fs));
+    if (advice) io.err(`warning: ${advice}\n`);
     const created = await client.create(overridesPath(ns), overrideManifest(req, { name, now: Date.now() }));
     io.err(
       `failoveroverride/${name} created in namespace ${ns} (${target.source}); waiting up to ${formatDuration(timeoutMs)}\n`,

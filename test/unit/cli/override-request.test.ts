@@ -5,11 +5,14 @@ import { UsageError } from "../../../src/cli/command.ts";
 import { formatDuration, parseDuration } from "../../../src/cli/duration.ts";
 import {
   type OverrideArgs,
+  overrideAdvice,
   overrideManifest,
   overrideName,
   overrideOutcome,
   validateOverride,
 } from "../../../src/cli/override-request.ts";
+import { readService } from "../../../src/cli/status-view.ts";
+import * as F from "./fixtures/failover-services.ts";
 
 const base: OverrideArgs = { action: "promote", service: "db", region: "us", reason: "eu lost (INC-42)" };
 const usage = (a: OverrideArgs) => {
@@ -154,5 +157,27 @@ describe("durations", () => {
       "2d5h",
       "0s",
     ]);
+  });
+});
+
+describe("overrideAdvice", () => {
+  const us = readService(F.standbyFollowing); // us's cluster: role standby, primary eu
+  const eu = readService(F.servingPrimary); // eu's cluster: role primary
+  const req = (action: string, region: string) => validateOverride({ ...base, action, region });
+
+  it("warns when this cluster's controller will reject the override", () => {
+    expect(overrideAdvice(req("promote", "eu"), us)).toMatch(
+      /serves region us and will reject a promote of eu: create it in eu's cluster/,
+    );
+    expect(overrideAdvice(req("switchover", "us"), us)).toMatch(/the region taking over/);
+    expect(overrideAdvice(req("switchover", "ap"), us)).toMatch(
+      /us reports role standby, not primary.* \(eu\)/,
+    );
+  });
+
+  it("stays quiet where the controller will act, or when the region is not known", () => {
+    expect(overrideAdvice(req("promote", "us"), us)).toBeUndefined();
+    expect(overrideAdvice(req("switchover", "us"), eu)).toBeUndefined();
+    expect(overrideAdvice(req("promote", "eu"), readService(F.reconcilerOnly))).toBeUndefined();
   });
 });
