@@ -58,22 +58,28 @@ interface Run {
 const cli = (...args: string[]) => cliWith(kubeconfig, ...args);
 
 function cliWith(kubeconfigFile: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args, "--kubeconfig", kubeconfigFile], {
-      env: { ...process.env, KUBECONFIG: "", HOME: env.dir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (b: Buffer) => {
-      out += b.toString();
-    });
-    p.stderr.on("data", (b: Buffer) => {
-      err += b.toString();
-    });
+  return spawnCli(kubeconfigFile, ...args).exited;
+}
+
+/** The CLI as a running process whose output can be read while it runs. */
+function spawnCli(kubeconfigFile: string, ...args: string[]) {
+  const p = spawn(process.execPath, [BIN, ...args, "--kubeconfig", kubeconfigFile], {
+    env: { ...process.env, KUBECONFIG: "", HOME: env.dir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  p.stdout.on("data", (b: Buffer) => {
+    out += b.toString();
+  });
+  p.stderr.on("data", (b: Buffer) => {
+    err += b.toString();
+  });
+  const exited = new Promise<Run>((resolve, reject) => {
     p.on("error", reject);
     p.on("exit", (code) => resolve({ code, out, err }));
   });
+  return { proc: p, out: () => out, exited };
 }
 
 const overrides = async (ns: string) => (await env.admin.get<{ items: KubeObject[] }>(FO(ns))).items;
@@ -288,6 +294,62 @@ describe("status", () => {
     ]);
     const one = await cli("status", "db", "-n", ns, "-o", "yaml");
     expect((yaml.load(one.out) as KubeObject).status).toEqual((await env.admin.get(FS(ns, "db"))).status);
+  });
+
+  it("-w prints a service's line again, in the table's columns, when its status changes; Ctrl-C ends it", async () => {
+    const { ns } = await suspectingService("cli-watch", 120_000);
+    const w = spawnCli(kubeconfig, "status", "-w", "-n", ns);
+    try {
+      await until("the table", 20_000, async () => w.out().split("\n").length >= 3);
+      await env.admin.patch(`${FS(ns, "db")}/status`, "merge", {
+        status: { state: "primary.serving", role: "primary", epoch: 4, timer: null },
+      });
+      const lines = await until("a changed line", 15_000, async () => {
+        const l = w.out().trimEnd().split("\n");
+        return l.length >= 3 && l;
+      });
+      expect(lines).toHaveLength(3);
+      const cells = lines[2]!.split(/\s{2,}/);
+      expect(cells.slice(0, 8)).toEqual([
+        "db",
+        "db",
+        "eu=primary,us=primary",
+        "4",
+        "witness",
+        "3/3",
+        "-",
+        "-",
+      ]);
+      expect(cells[8]).toMatch(/^\d+s$/);
+      // The same columns as the table's header.
+      expect(lines[2]!.indexOf("witness")).toBe(lines[0]!.indexOf("SAFETY"));
+    } finally {
+      w.proc.kill("SIGINT");
+    }
+    expect((await w.exited).code).toBe(0);
+  });
+
+  it("-w carries on across an API server restart (the change made meanwhile is printed)", async () => {
+    const { ns } = await suspectingService("cli-restart", 120_000);
+    const w = spawnCli(kubeconfig, "status", "db", "-w", "-n", ns);
+    try {
+      await until("the table", 20_000, async () => w.out().split("\n").length >= 3);
+      await env.restartApiserver();
+      await env.admin.patch(`${FS(ns, "db")}/status`, "merge", {
+        status: { role: "fenced", state: "fenced" },
+      });
+      const line = await until("the line after the restart", 30_000, async () =>
+        w
+          .out()
+          .trimEnd()
+          .split("\n")
+          .find((l) => l.includes("eu=primary,us=fenced")),
+      );
+      expect(line).toMatch(/^db\s+db\s+eu=primary,us=fenced\s+3\s/);
+    } finally {
+      w.proc.kill("SIGINT");
+    }
+    expect((await w.exited).code).toBe(0);
   });
 
   it("says when there is nothing, and exits 1 for an unknown service", async () => {

@@ -3,6 +3,7 @@ import yaml from "js-yaml";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/kube-client.ts";
 import { defineCommand, type Io, UsageError } from "../command.ts";
 import { formatDuration, parseDuration } from "../duration.ts";
+import { follow } from "../kube-follow.ts";
 import { connect, kubeOptions, kubeOptionsHelp, overridesPath, servicesPath } from "../kube-target.ts";
 import {
   ACK_FLAG,
@@ -155,9 +156,8 @@ type WaitEnd =
   | { readonly kind: "timeout" | "stopped"; readonly last: OverrideStatusView | undefined };
 
 /**
- * Watches the one override (from the resourceVersion of its creation, so no phase is missed) until
- * its status means an outcome. A watch that ends (API server timeout, restart) is reopened after a
- * fresh read.
+ * Follows the one override (from the resourceVersion of its creation, so no phase is missed) until
+ * its status means an outcome, the timeout, or Ctrl-C.
  */
 async function waitForOutcome(
   client: KubeClient,
@@ -174,8 +174,8 @@ async function waitForOutcome(
   const result = new Promise<WaitEnd>((r) => {
     finish = r;
   });
-  let over = false;
-  const see = (o: KubeObject): boolean => {
+  const deleted = () => finish({ kind: "failed", summary: "deleted before an outcome" });
+  const see = (o: KubeObject) => {
     const s = o.status as OverrideStatusView | undefined;
     if (s?.phase && (s.phase !== last?.phase || s.message !== last?.message)) {
       last = s;
@@ -183,8 +183,17 @@ async function waitForOutcome(
     }
     const out = overrideOutcome(action, s);
     if (out.kind !== "pending") finish(out);
-    return out.kind !== "pending";
   };
+  const f = follow(
+    client,
+    overridesPath(ns),
+    `fieldSelector=metadata.name%3D${name}`,
+    created.metadata.resourceVersion,
+    {
+      onChange: (type, o) => (type === "DELETED" ? deleted() : see(o)),
+      onRelist: (items) => (items[0] ? see(items[0]) : deleted()),
+    },
+  );
   const timers = [
     setTimeout(() => finish({ kind: "timeout", last }), timeoutMs),
     setTimeout(() => {
@@ -195,42 +204,8 @@ async function waitForOutcome(
     }, NO_CONTROLLER_HINT_MS),
   ];
   void io.stopped.then(() => finish({ kind: "stopped", last }));
-  void result.then(() => {
-    over = true;
-  });
-  const loop = async () => {
-    let rv = created.metadata.resourceVersion;
-    while (!over) {
-      let gone = false;
-      const h = client.watch(
-        `${overridesPath(ns)}?fieldSelector=metadata.name%3D${name}${rv ? `&resourceVersion=${rv}` : ""}`,
-        (e) => {
-          if (e.type === "ERROR") gone = true;
-          else if (e.type === "DELETED") finish({ kind: "failed", summary: "deleted before an outcome" });
-          else if (e.type !== "BOOKMARK") see(e.object);
-          if (e.object.metadata?.resourceVersion) rv = e.object.metadata.resourceVersion;
-        },
-      );
-      void result.then(() => h.stop());
-      await h.done;
-      if (over) break;
-      // The watch ended: read the object afresh (its phase may have moved meanwhile) and reopen.
-      await new Promise((r) => setTimeout(r, gone ? 500 : 100));
-      try {
-        const cur = await client.get(overridesPath(ns, name));
-        if (see(cur)) break;
-        rv = cur.metadata.resourceVersion;
-      } catch (e) {
-        if (e instanceof KubeApiError && e.isNotFound) {
-          finish({ kind: "failed", summary: "deleted before an outcome" });
-          break;
-        }
-        rv = undefined;
-      }
-    }
-  };
-  void loop();
   const end = await result;
   for (const t of timers) clearTimeout(t);
+  f.stop();
   return end;
 }
