@@ -85,6 +85,10 @@ function evidenceLines(v: ServiceView, now: number): string[] {
     out.push(
       `  lease: ${v.lease.holder ? `held by ${v.lease.holder}` : "holder unknown"}${v.lease.epoch !== undefined ? ` at epoch ${v.lease.epoch}` : ""}${v.lease.holdUntil ? `, counted held until ${utc(v.lease.holdUntil, now)}` : ""}${v.lease.reason ? ` (${v.lease.reason})` : ""}`,
     );
+  if (v.conditions.length) {
+    out.push("  conditions:");
+    for (const c of v.conditions) out.push(`    ${c.type} ${c.status}${c.message ? `: ${c.message}` : ""}`);
+  }
   if (v.decision?.replicaHealthy !== undefined)
     out.push(`  local replica: ${v.decision.replicaHealthy ? "healthy" : "not healthy"}`);
   return out;

@@ -85,6 +85,8 @@ export interface ServiceView {
     readonly probeIntervalS: number;
   };
   readonly switchoverTarget: string | undefined;
+  /** status.conditions (the live controller: SelfQuorum, Serving, TargetsResolved). */
+  readonly conditions: readonly { type: string; status: string; message?: string }[];
   readonly created: number | undefined;
 }
 
@@ -215,6 +217,14 @@ export function readService(fs: KubeObject): ServiceView {
       : undefined,
     timing,
     switchoverTarget: str(obj(s.switchover)?.target) ?? str(obj(s.published)?.handoverTo),
+    conditions: arr(s.conditions).flatMap((c) => {
+      const o = obj(c);
+      const type = str(o?.type);
+      const status = str(o?.status);
+      return type && status
+        ? [{ type, status, ...(str(o?.message) ? { message: str(o?.message)! } : {}) }]
+        : [];
+    }),
     created: time(fs.metadata.creationTimestamp),
   };
 }

@@ -115,6 +115,9 @@ What would change it:
     expect(t).toContain(
       "Promotion would happen at 12:04:31Z, in 2m31s, if eu stays unreachable from 2 of 3 witnesses",
     );
+    expect(t).toContain(
+      "  conditions:\n    SelfQuorum True: self-quorum held: 3 of 3 witnesses reached us (need 2)\n    Serving False: this region's gate is closed (standby.suspecting)\n",
+    );
   });
 
   it("says so when there is no status, or only the reconciler's fields", () => {
