@@ -35,3 +35,9 @@ fi
 build_wrapper kubeconform "$KUBECONFORM_VERSION" "$CACHE/kubeconform-$KUBECONFORM_VERSION" \
   "$(wrapper_mod kubeconform github.com/yannh/kubeconform "$KUBECONFORM_VERSION")" \
   github.com/yannh/kubeconform/cmd/kubeconform "-s -w -X main.version=$KUBECONFORM_VERSION"
+
+# The ServiceMonitor and PrometheusRule CRDs kubeconform checks the chart's objects against (read
+# by the chart tier from the Go module cache; never installed into the test API server).
+PROMETHEUS_OPERATOR_VERSION="v0.85.0"
+m="github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION"
+go mod download "$m" >/dev/null && say "module $m in the Go module cache"
