@@ -110,6 +110,19 @@ describe("helm install into a real kube-apiserver", () => {
     await get(`/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles/${RELEASE}-splitguard`);
   });
 
+  it("a wrong value fails helm install with the field named, and creates nothing", async () => {
+    const r = helm.run(
+      ["install", "bad", CHART, "-n", NS, "-f", EXAMPLE_VALUES, "--set", "config.failover.promoteAfter=soon"],
+      { KUBECONFIG: kubeconfig },
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("at '/config/failover/promoteAfter': got string, want number");
+    const cms = await get<{ items: KubeObject[] }>(
+      `/api/v1/namespaces/${NS}/configmaps?labelSelector=app.kubernetes.io%2Finstance%3Dbad`,
+    );
+    expect(cms.items).toEqual([]);
+  });
+
   it("the controller, started as the chart starts it, reconciles a FailoverService as the chart's ServiceAccount", async () => {
     // What the pod would see: the ConfigMap at /etc/splitguard, the Secret's item below it.
     const dep = await get<{ spec: { template: { spec: PodSpec } } }>(
