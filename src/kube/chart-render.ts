@@ -139,6 +139,7 @@ function chartKeys(): Record<string, Schema> {
         enabled: bool("create the dashboard ConfigMap for the Grafana sidecar"),
         labels: strMap("labels the Grafana sidecar selects"),
         annotations: strMap("annotations (e.g. the sidecar's target folder)"),
+        namespace: str("namespace of the ConfigMap (where the Grafana sidecar looks); empty: the release's"),
       },
       "Grafana dashboard as a ConfigMap",
     ),
