@@ -71,7 +71,9 @@ beforeAll(() => {
   helm = new Helm();
   schemaDir = mkdtempSync(join(tmpdir(), "splitguard-schemas-"));
   // Schemas for every built-in kind the chart renders, with everything switched on.
-  const kinds = helm.template(ALL_ON).map((o) => ({ apiVersion: o.apiVersion ?? "", kind: o.kind ?? "" }));
+  const kinds = helm
+    .template([...ALL_ON, "--include-crds"])
+    .map((o) => ({ apiVersion: o.apiVersion ?? "", kind: o.kind ?? "" }));
   schemaLocation = prepareSchemas(schemaDir, kinds);
 }, 120_000);
 afterAll(() => {
@@ -100,7 +102,11 @@ describe("helm template | kubeconform -strict", () => {
   const base = ["ConfigMap", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"];
   const alerts = existsSync(join(CHART, "templates/prometheusrule.yaml")) ? ["PrometheusRule"] : [];
   for (const [name, extra, kinds] of [
-    ["defaults", [], [...base, "NetworkPolicy", "PodDisruptionBudget"]],
+    [
+      "defaults, with the CRDs",
+      ["--include-crds"],
+      [...base, "CustomResourceDefinition", "NetworkPolicy", "PodDisruptionBudget"],
+    ],
     [
       "every optional template on",
       ALL_ON,
