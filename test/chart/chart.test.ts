@@ -1,12 +1,13 @@
 // The chart checked by the real tools (built from their Go modules by scripts/chart-tools.sh):
 // helm lint, helm template piped to kubeconform -strict with schemas made from pinned sources,
 // values rejected by values.schema.json with the field named, and the rendered objects' content.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfigText } from "../../src/config/load.ts";
+import { formatPath, parseConfigText } from "../../src/config/load.ts";
+import { ConfigSchema } from "../../src/config/schema.ts";
 import { chartRbacRules } from "../../src/kube/chart-render.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { CHART, EXAMPLE_VALUES, Helm, kubeconform, prepareSchemas } from "./support/chart-tools.ts";
@@ -63,6 +64,18 @@ interface NetworkPolicySpec {
   ingress: { ports: unknown[]; from?: unknown[] }[];
 }
 const deploymentSpec = (objs: KubeObject[]) => find(objs, "Deployment")!.spec as DeploymentSpec;
+
+type Json = Record<string, unknown>;
+/** Helm's merge of values: maps merge key by key, anything else (lists too) is replaced. */
+function merge(a: Json, b: Json): Json {
+  const out: Json = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    const isMap = (x: unknown): x is Json => !!x && typeof x === "object" && !Array.isArray(x);
+    out[k] = isMap(prev) && isMap(v) ? merge(prev, v) : v;
+  }
+  return out;
+}
 
 const find = (objs: KubeObject[], kind: string, suffix = "") =>
   objs.find((o) => o.kind === kind && o.metadata.name.endsWith(suffix));
@@ -177,6 +190,66 @@ describe("a wrong value fails helm template with the field named", () => {
       expect(r.stderr).toMatch(/values don't meet the specifications of the schema/);
       expect(r.stderr).toMatch(field);
     });
+});
+
+describe("cross-field rules: helm and the loader name the same field", () => {
+  // templates/_validate.tpl repeats the loader's cross-field rules; each bad configuration goes
+  // through both, and both must reject it naming the same path (or both accept it).
+  const values = yaml.load(readFileSync(join(CHART, "values.yaml"), "utf8")) as { config: Json };
+  const example = yaml.load(readFileSync(EXAMPLE_VALUES, "utf8")) as { config: Json };
+  const base = merge(values.config, example.config);
+  const host = (extra: Json) => ({ hosts: [merge((base.hosts as Json[])[0]!, extra)] });
+  const cases: [string, Json, string | undefined][] = [
+    ["the example", {}, undefined],
+    ["region not among regions", { region: "ap" }, "region"],
+    [
+      "a region listed twice",
+      { regions: [...(base.regions as Json[]), { name: "eu", nameservers: ["192.0.2.54"] }] },
+      "regions[2].name",
+    ],
+    ["targets in an unknown region", host({ targets: { ap: ["203.0.113.1"] } }), "hosts[0].targets.ap"],
+    ["primary in an unknown region", host({ primary: "ap" }), "hosts[0].primary"],
+    [
+      "a failover host without primary",
+      { hosts: [{ name: "db", strategy: "failover", targets: {} }] },
+      "hosts[0].primary",
+    ],
+    ["probe timeout not below the interval", { probe: { timeout: 5 } }, "probe.timeout"],
+    [
+      "promoteAfter just below the fencing rule (84 s)",
+      { failover: { promoteAfter: 83.5 } },
+      "failover.promoteAfter",
+    ],
+    ["promoteAfter exactly at the fencing rule", { failover: { promoteAfter: 84 } }, undefined],
+    [
+      "a slower probe raises the bound",
+      { probe: { interval: 10, timeout: 4.5 }, failover: { promoteAfter: 98 } },
+      "failover.promoteAfter",
+    ],
+    ["safety lease without a lease section", { safety: "lease" }, "lease"],
+  ];
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "splitguard-values-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  cases.forEach(([what, change, path], i) =>
+    it(`${what}: ${path ?? "accepted"}`, () => {
+      const config = merge(base, change);
+      const loader = ConfigSchema.safeParse(config);
+      const loaderPaths = loader.success ? [] : loader.error.issues.map((x) => formatPath(x.path));
+      expect(loaderPaths).toEqual(path ? [path] : []);
+      const file = join(dir, `values-${i}.json`);
+      writeFileSync(file, JSON.stringify({ config }));
+      const r = helm.run(["template", "sg", CHART, "-f", EXAMPLE_VALUES, "-f", file]);
+      if (path === undefined) expect(r.code, r.stderr).toBe(0);
+      else {
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain(`: config.${path}: `);
+      }
+    }),
+  );
 });
 
 describe("rendered objects", () => {
