@@ -234,7 +234,7 @@ describe("cross-field rules: helm and the loader name the same field", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  cases.forEach(([what, change, path], i) =>
+  for (const [i, [what, change, path]] of cases.entries())
     it(`${what}: ${path ?? "accepted"}`, () => {
       const config = merge(base, change);
       const loader = ConfigSchema.safeParse(config);
@@ -248,8 +248,7 @@ describe("cross-field rules: helm and the loader name the same field", () => {
         expect(r.code).not.toBe(0);
         expect(r.stderr).toContain(`: config.${path}: `);
       }
-    }),
-  );
+    });
 });
 
 describe("rendered objects", () => {
