@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfigFile } from "../../src/config/load.ts";
+import { loadConfigFile, parseConfigText } from "../../src/config/load.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { CLUSTER, cnpgCluster, FS, failoverService, gatedPod } from "../kube/support/fixtures.ts";
 import {
@@ -214,6 +214,35 @@ describe("helm install into a real kube-apiserver", () => {
       console.log(`controller output:\n${controllerLog.slice(-6000)}`);
       throw e;
     }
+  });
+
+  it("helm upgrade with a new config value rolls the pods (checksum) and keeps the release's other values", async () => {
+    const depPath = `/apis/apps/v1/namespaces/${NS}/deployments/${RELEASE}-splitguard`;
+    const checksum = async () =>
+      ((await get(depPath)).spec as { template: { metadata: { annotations: Record<string, string> } } })
+        .template.metadata.annotations["checksum/config"];
+    const before = await checksum();
+    const r = helm.run(["upgrade", RELEASE, CHART, "-n", NS, "--reuse-values", "--set", "config.ttl=60"], {
+      KUBECONFIG: kubeconfig,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const cm = await get<{ data: Record<string, string> }>(
+      `/api/v1/namespaces/${NS}/configmaps/${RELEASE}-splitguard`,
+    );
+    const config = parseConfigText(cm.data["splitguard.yaml"]!, "ConfigMap");
+    expect(config.ttl).toBe(60);
+    expect(config.safety).toBe("manual");
+    expect(await checksum()).not.toBe(before);
+  });
+
+  it("helm uninstall removes the release but keeps the CRDs and the FailoverServices", async () => {
+    const r = helm.run(["uninstall", RELEASE, "-n", NS], { KUBECONFIG: kubeconfig });
+    expect(r.code, r.stderr).toBe(0);
+    await expect(get(`/apis/apps/v1/namespaces/${NS}/deployments/${RELEASE}-splitguard`)).rejects.toThrow(
+      /404|not found/i,
+    );
+    await get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/failoverservices.splitguard.io");
+    expect((await get(FS(NS, "db"))).metadata.name).toBe("db");
   });
 });
 
