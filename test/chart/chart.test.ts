@@ -26,7 +26,7 @@ const ALL_ON = [
   "--set",
   "grafanaDashboard.enabled=true",
   "--set",
-  "tsigKeys[0].existingSecret=lease-tsig",
+  "tsigKeys[0].existingSecret=lease.tsig",
   "--set-json",
   'networkPolicy.egress=[{"ports":[{"port":53,"protocol":"UDP"}]}]',
   "--set-json",
@@ -368,6 +368,9 @@ describe("rendered objects", () => {
     const on = helm.template(ALL_ON);
     expect(find(on, "ServiceMonitor")).toBeDefined();
     const vols = deploymentSpec(on).template.spec.volumes;
-    expect(vols.find((v) => v.name === "tsig-lease-tsig")?.secret?.secretName).toBe("lease-tsig");
+    // A Secret name with a dot: the volume is named by index (volume names are DNS labels).
+    expect(vols.find((v) => v.name === "tsig-0")?.secret?.secretName).toBe("lease.tsig");
+    const mounts = deploymentSpec(on).template.spec.containers[0]!.volumeMounts;
+    expect(mounts.find((m) => m.name === "tsig-0")?.mountPath).toBe("/etc/splitguard/tsig/lease.tsig");
   });
 });

@@ -6,7 +6,7 @@
 // No kubelet runs, so the Deployment's pods never start; the controller runs here as a process.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,6 +72,14 @@ describe("helm install into a real kube-apiserver", () => {
       metadata: { name: "splitguard-heartbeat" },
       stringData: { "heartbeat.key": randomBytes(32).toString("base64") },
     });
+    await env.admin.create(`/api/v1/namespaces/${NS}/secrets`, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "lease.tsig" },
+      stringData: {
+        "tsig.key": `key "splitguard" { algorithm hmac-sha256; secret "${randomBytes(32).toString("base64")}"; };\n`,
+      },
+    });
     // Manual safety and a witness on a closed loopback port: nothing leaves the machine, and no
     // evidence can move the sample service (the test is about the chart, not the decisions).
     const closed = await freeTcpPort();
@@ -89,6 +97,9 @@ describe("helm install into a real kube-apiserver", () => {
         "config.safety=manual",
         "--set",
         `config.witnesses={127.0.0.1:${closed}}`,
+        // A TSIG Secret whose name holds a dot: the API server validates the volume it becomes.
+        "--set",
+        "tsigKeys[0].existingSecret=lease.tsig",
         "--timeout",
         "60s",
       ],
@@ -145,7 +156,9 @@ describe("helm install into a real kube-apiserver", () => {
           `/api/v1/namespaces/${NS}/secrets/${vol.secret.secretName}`,
         );
         mkdirSync(at(m.mountPath), { recursive: true });
-        for (const item of vol.secret.items ?? [])
+        // With items, only those keys under their paths; without, every key under its own name.
+        const items = vol.secret.items ?? Object.keys(s.data).map((key) => ({ key, path: key }));
+        for (const item of items)
           writeFileSync(join(at(m.mountPath), item.path), Buffer.from(s.data[item.key]!, "base64"));
       }
     }
@@ -154,6 +167,8 @@ describe("helm install into a real kube-apiserver", () => {
     const loaded = loadConfigFile(configFile);
     expect(loaded.config.region).toBe("eu");
     expect(loaded.heartbeatKey.length).toBeGreaterThanOrEqual(16);
+    // Where a lease witness's `keyFile: tsig/lease.tsig/tsig.key` would find the TSIG Secret's key.
+    expect(readFileSync(join(root, "tsig/lease.tsig/tsig.key"), "utf8")).toMatch(/^key "splitguard"/);
 
     // A token of the chart's ServiceAccount: only the chart's Role authorizes the controller.
     const sa = pod.serviceAccountName;
