@@ -50,3 +50,9 @@ app.kubernetes.io/component: controller
 # Rendered by the splitguard chart from values.config (schema: src/config/schema.ts).
 {{ toYaml .Values.config }}
 {{- end }}
+
+{{/* "<fullname>-<suffix>" within 63 characters (Service names are DNS labels). */}}
+{{- define "splitguard.suffixed" -}}
+{{- $suffix := index . 1 -}}
+{{- printf "%s-%s" (include "splitguard.fullname" (index . 0) | trunc (int (sub 62 (len $suffix))) | trimSuffix "-") $suffix -}}
+{{- end }}
