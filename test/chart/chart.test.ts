@@ -306,6 +306,13 @@ describe("rendered objects", () => {
     expect(dep.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
   });
 
+  it("every object name is a DNS label of at most 63 characters, also for a long release name", () => {
+    const long = helm.template(["--set", `fullnameOverride=${"x".repeat(70)}`, ...ALL_ON]);
+    for (const o of long) expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    const services = long.filter((o) => o.kind === "Service").map((o) => o.metadata.name);
+    expect(new Set(services).size).toBe(2);
+  });
+
   it("the image tag follows image.tag and image.digest when set", () => {
     const img = (args: string[]) => deploymentSpec(helm.template(args)).template.spec.containers[0]!.image;
     expect(img(["--set", "image.tag=0.2.0-rc1"])).toBe("ghcr.io/splitguard/splitguard:0.2.0-rc1");
