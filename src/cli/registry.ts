@@ -16,6 +16,19 @@ const verb = (path: string[], summary: string, load: () => Promise<unknown>): Ve
 });
 
 export const commands: readonly VerbEntry[] = [
+  verb(["status"], "every FailoverService: role per region, epoch, safety mode, quorum, running timer", () =>
+    import("./verbs/status.ts").then((m) => m.status),
+  ),
+  verb(
+    ["explain"],
+    "why a service has its current role, the evidence behind it, and what would change it",
+    () => import("./verbs/explain.ts").then((m) => m.explain),
+  ),
+  verb(
+    ["override"],
+    "freeze, release, promote, demote or switch over a service, and wait for the outcome",
+    () => import("./verbs/override.ts").then((m) => m.override),
+  ),
   verb(
     ["dns", "serve"],
     "serve the GSLB zone from a configuration file (standalone authoritative responder)",
