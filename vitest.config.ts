@@ -51,6 +51,16 @@ export default defineConfig({
       },
       {
         test: {
+          // Operations: promtool on the alert rules and the metrics, a real Alertmanager on
+          // loopback for notifications, the runbooks' commands and manifests.
+          name: "ops",
+          include: ["test/ops/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: "dns",
           include: ["test/dns/**/*.test.ts"],
           testTimeout: 120_000,

@@ -7,7 +7,8 @@
 #     their Go modules by scripts/kube-tools.sh, cached outside the clone in
 #     ${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools} (a fresh build takes many minutes)
 #   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, PowerDNS with its SQLite
-#     backend, dig, kdig, dnsperf, unbound for the witness tier)
+#     backend, dig, kdig, dnsperf, unbound for the witness tier, prometheus for promtool and
+#     prometheus-alertmanager for the ops tier)
 # Source it (`. scripts/provision.sh`) to get the right node on PATH.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,6 +42,8 @@ command -v named >/dev/null 2>&1 || need_pkgs+=(bind9)
 command -v knotd >/dev/null 2>&1 || need_pkgs+=(knot)
 command -v pdns_server >/dev/null 2>&1 || need_pkgs+=(pdns-server)
 command -v unbound >/dev/null 2>&1 || need_pkgs+=(unbound)
+command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need_pkgs+=(prometheus-alertmanager)
 [ -f /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] || need_pkgs+=(pdns-backend-sqlite3)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
