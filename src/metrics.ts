@@ -385,7 +385,11 @@ export class ControllerMetrics implements NotifyObserver {
     if (action === "promote") this.promotions.inc({ service });
   }
 
-  /** The role `region` holds for `service` (this region's own, or a peer's as its heartbeat says). */
+  /**
+   * The role `region` holds for `service`: this region's own, or a peer's as its heartbeat says.
+   * Set a peer not seen within the alive window to "unknown": a stale "primary" of a region that
+   * was failed over would otherwise read as a second primary (SplitguardTwoPrimaries).
+   */
   setRole(service: string, region: string, role: Role): void {
     this.touch(service);
     const seen = this.regions.get(service) ?? new Set<string>();

@@ -37,6 +37,10 @@ async function startAlertmanager(port: number): Promise<Am> {
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let log = "";
+  let spawnError: Error | undefined;
+  proc.once("error", (e) => {
+    spawnError = e;
+  });
   proc.stderr?.on("data", (d) => {
     log += String(d);
   });
@@ -45,13 +49,19 @@ async function startAlertmanager(port: number): Promise<Am> {
   const am: Am = {
     url,
     async stop() {
-      proc.kill("SIGTERM");
-      await exited;
+      if (proc.exitCode === null && !spawnError) {
+        proc.kill("SIGTERM");
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
   running.push(am);
   for (let i = 0; i < 200; i++) {
+    if (spawnError)
+      throw new Error(
+        `prometheus-alertmanager: ${spawnError.message} (install Debian's prometheus-alertmanager)`,
+      );
     if (proc.exitCode !== null) throw new Error(`alertmanager exited: ${log}`);
     const ok = await fetch(`${url}/-/ready`).then(
       (r) => r.ok,
