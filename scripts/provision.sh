@@ -8,7 +8,7 @@
 #     ${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools} (a fresh build takes many minutes)
 #   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, PowerDNS with its SQLite
 #     backend, dig, kdig, dnsperf, unbound for the witness tier, prometheus for promtool and
-#     prometheus-alertmanager for the ops tier)
+#     prometheus-alertmanager for the ops tier; iproute2 and iptables for e2e)
 # Source it (`. scripts/provision.sh`) to get the right node on PATH.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,6 +45,12 @@ command -v unbound >/dev/null 2>&1 || need_pkgs+=(unbound)
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need_pkgs+=(prometheus-alertmanager)
 [ -f /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] || need_pkgs+=(pdns-backend-sqlite3)
+case " ${SPLITGUARD_TIERS:-} " in
+  *" e2e "*)
+    command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+    command -v iptables >/dev/null 2>&1 || need_pkgs+=(iptables)
+    ;;
+esac
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     say "missing Debian packages: ${need_pkgs[*]} (install them with apt-get as root)"; exit 1
@@ -75,5 +81,13 @@ case " ${SPLITGUARD_TIERS:-} " in
   *" kube "*)
     say "kube tier: kube-apiserver and etcd (scripts/kube-tools.sh)"
     bash "$ROOT/scripts/kube-tools.sh"
+    ;;
+esac
+
+# e2e tier: tools/netdelay (NFQUEUE packet delay, the stand-in for tc netem), built with Go.
+case " ${SPLITGUARD_TIERS:-} " in
+  *" e2e "*)
+    say "e2e tier: netdelay (scripts/e2e-tools.sh)"
+    bash "$ROOT/scripts/e2e-tools.sh" >/dev/null
     ;;
 esac
