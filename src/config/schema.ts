@@ -174,15 +174,16 @@ export const TcpLimitsSchema = z
   })
   .strict();
 
-/** An http(s) URL to POST notifications to. */
-const httpUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
-  } catch {
-    return false;
-  }
-}, "must be an http:// or https:// URL, e.g. http://alertmanager.monitoring:9093");
+/**
+ * An http(s) URL to POST notifications to: a host name or bracketed IPv6 address, an optional port
+ * and path. A pattern (RE2-compatible), so the generated JSON Schema, and with it `helm install`,
+ * rejects a bad URL with the field named too.
+ */
+const HTTP_URL =
+  /^https?:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#]\S*)?$/;
+const httpUrl = z
+  .string()
+  .regex(HTTP_URL, "must be an http:// or https:// URL, e.g. http://alertmanager.monitoring:9093");
 
 const NOTIFICATION_DEFAULTS = { timeout: 5, maxRetries: 3, queueSize: 100, retryBackoff: 1 };
 

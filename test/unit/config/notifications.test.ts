@@ -59,3 +59,36 @@ describe("config notifications", () => {
     expect(problems(`${BASE}notifications:\n  timeout: 600\n`)[0]).toMatch(/^notifications\.timeout: /);
   });
 });
+
+describe("notification URLs", () => {
+  const accepts = (url: string) => {
+    try {
+      parseConfigText(`${BASE}notifications:\n  webhooks: ["${url}"]\n`, "t.yaml");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  it("accept host names, IPv4, bracketed IPv6, ports, paths and queries", () => {
+    for (const u of [
+      "http://alertmanager.monitoring:9093",
+      "https://hooks.example.com/services/T0/B0?x=1",
+      "http://127.0.0.1:9093/",
+      "http://[fd00::1]:9093",
+      "http://am",
+    ])
+      expect(accepts(u), u).toBe(true);
+  });
+  it("refuse other schemes, missing hosts, spaces and bad ports", () => {
+    for (const u of [
+      "ftp://x",
+      "alertmanager:9093",
+      "http://",
+      "http:///path",
+      "http://a b",
+      "http://am:port",
+      "http://-am",
+    ])
+      expect(accepts(u), u).toBe(false);
+  });
+});
