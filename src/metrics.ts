@@ -239,6 +239,15 @@ export class ProbeMetrics {
 export const ROLES = ["primary", "standby", "promoting", "demoting", "fenced", "frozen", "unknown"] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The role a service machine state stands for (as machines/status.ts reports it). */
+export function roleOfState(state: string): Role {
+  if (state.startsWith("primary.")) return "primary";
+  if (state === "standby.promoting") return "promoting";
+  if (state.startsWith("standby.")) return "standby";
+  if (state === "fenced" || state === "demoting" || state === "frozen") return state;
+  return "unknown";
+}
+
 /** What a decision did; bounded, so it can be a label. */
 export const DECISION_ACTIONS = [
   "promote",
@@ -271,6 +280,10 @@ export interface NotifyObserver {
 export class ControllerMetrics implements NotifyObserver {
   readonly registry: Registry;
   readonly region: string;
+  /** The prober's metrics, on the same registry (one /metrics for the whole controller). */
+  readonly probe: ProbeMetrics;
+  private readonly now: () => number;
+  private readonly transitions: Counter<"service" | "to">;
   private readonly role: Gauge<"service" | "region" | "role">;
   private readonly promotions: Counter<"service">;
   private readonly decisions: Counter<"service" | "action">;
@@ -286,13 +299,22 @@ export class ControllerMetrics implements NotifyObserver {
   private readonly notifyQueue: Gauge;
   private readonly held = new Map<string, boolean>();
   private readonly regions = new Map<string, Set<string>>();
+  private readonly states = new Map<string, Set<string>>();
   private readonly overrides = new Map<string, { service: string; override: string; action: string }>();
 
-  constructor(opts: { region: string; registry?: Registry }) {
+  constructor(opts: { region: string; registry?: Registry; now?: () => number }) {
     this.region = opts.region;
     const registry = opts.registry ?? new Registry();
     this.registry = registry;
+    this.now = opts.now ?? (() => 0);
+    this.probe = new ProbeMetrics(registry);
     const registers = [registry];
+    this.transitions = new Counter({
+      name: "splitguard_transitions_total",
+      help: "Service machine transitions, by service and target state.",
+      labelNames: ["service", "to"],
+      registers,
+    });
     this.role = new Gauge({
       name: "splitguard_service_role",
       help: "1 for the role a region holds for a service as this controller sees it (its own, and its peers' from their heartbeats), 0 for the other roles.",
@@ -454,6 +476,8 @@ export class ControllerMetrics implements NotifyObserver {
     for (const role of ROLES)
       for (const region of this.regions.get(service) ?? []) this.role.remove({ service, region, role });
     for (const action of DECISION_ACTIONS) this.decisions.remove({ service, action });
+    for (const to of this.states.get(service) ?? []) this.transitions.remove({ service, to });
+    this.states.delete(service);
     for (const [key, labels] of this.overrides)
       if (labels.service === service) {
         this.overrideExpiry.remove(labels);
@@ -466,6 +490,28 @@ export class ControllerMetrics implements NotifyObserver {
   forgetHost(host: string): void {
     this.healthyRecords.remove({ name: host });
     this.hostEndpoints.remove({ host });
+  }
+
+  // The region runtime's observer (round, transition, promoted, served): the same calls, so the
+  // runtime can report through this class.
+
+  round(r: ProbeRound, quorum: boolean): void {
+    this.probe.observe(r, quorum);
+  }
+
+  /** A machine transition of a local service; the role follows the state it entered. */
+  transition(service: string, _from: string, to: string): void {
+    this.transitions.inc({ service, to });
+    this.states.set(service, (this.states.get(service) ?? new Set<string>()).add(to));
+    this.setRole(service, this.region, roleOfState(to));
+  }
+
+  promoted(service: string): void {
+    this.recordDecision(service, "promote", this.now());
+  }
+
+  served(host: string, records: number): void {
+    this.healthyRecords.set({ name: host }, records);
   }
 
   notified(sink: "alertmanager" | "webhook", result: NotifyResult): void {

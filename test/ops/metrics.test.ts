@@ -1,7 +1,7 @@
 // `promtool check metrics` on what splitguard serves at /metrics: the controller's metrics module
 // fed with every kind of series, and a real `splitguard dns serve --metrics` after some queries.
 import { afterAll, describe, expect, it } from "vitest";
-import { ControllerMetrics, ProbeMetrics } from "../../src/metrics.ts";
+import { ControllerMetrics } from "../../src/metrics.ts";
 import { CONFIG } from "../dns/support/fixture.ts";
 import { type ServeProcess, spawnServe } from "../dns/support/spawn-serve.ts";
 import { buildQuery, freePort, tcpExchange, udpExchange } from "../support/dns-client.ts";
@@ -28,7 +28,9 @@ describe("promtool check metrics", () => {
     m.setHostEndpointsUp("app", 2, 3);
     m.notified("webhook", "retried");
     m.queueDepth(3);
-    const p = new ProbeMetrics(m.registry);
+    m.transition("db", "standby.suspecting", "standby.promoting");
+    m.served("app", 2);
+    const p = m.probe;
     p.quorumReached.set(1);
     p.witnessReachable.set({ witness: "8.8.8.8" }, 1);
     p.checks.inc({ witness: "8.8.8.8", result: "self_ok" });

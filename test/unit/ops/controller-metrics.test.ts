@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ControllerMetrics } from "../../../src/metrics.ts";
+import { ControllerMetrics, roleOfState } from "../../../src/metrics.ts";
 
 /** The exposition's sample lines, `name{labels} value`, without HELP/TYPE comments. */
 async function samples(m: ControllerMetrics): Promise<string[]> {
@@ -89,6 +89,51 @@ describe("ControllerMetrics", () => {
     expect((await samples(m)).some((l) => l.includes('"app"'))).toBe(false);
   });
 
+  it("takes the region runtime's observer calls: transitions set this region's role, promotions count with the injected time", async () => {
+    let now = 5_000_000;
+    const m = new ControllerMetrics({ region: "eu", now: () => now });
+    m.transition("db", "standby.following", "standby.suspecting");
+    m.transition("db", "standby.suspecting", "standby.promoting");
+    let s = await samples(m);
+    expect(s).toContain('splitguard_service_role{service="db",region="eu",role="promoting"} 1');
+    expect(s).toContain('splitguard_transitions_total{service="db",to="standby.promoting"} 1');
+    now = 6_000_000;
+    m.promoted("db");
+    m.transition("db", "standby.promoting", "primary.serving");
+    m.served("app", 3);
+    s = await samples(m);
+    expect(s).toContain('splitguard_service_role{service="db",region="eu",role="primary"} 1');
+    expect(s).toContain('splitbrain_promotions_total{service="db"} 1');
+    expect(s).toContain('splitguard_last_decision_timestamp_seconds{service="db"} 6000');
+    expect(s).toContain('k8gb_gslb_healthy_records{name="app"} 3');
+  });
+
+  it("maps every machine state to the role status reports", () => {
+    expect(
+      [
+        "primary.serving",
+        "primary.atRisk",
+        "standby.following",
+        "standby.suspecting",
+        "standby.promoting",
+        "fenced",
+        "demoting",
+        "frozen",
+        "initializing",
+      ].map(roleOfState),
+    ).toEqual([
+      "primary",
+      "primary",
+      "standby",
+      "standby",
+      "promoting",
+      "fenced",
+      "demoting",
+      "frozen",
+      "unknown",
+    ]);
+  });
+
   it("forgets every series of a removed service", async () => {
     const m = new ControllerMetrics({ region: "eu" });
     m.setRole("db", "eu", "primary");
@@ -96,6 +141,7 @@ describe("ControllerMetrics", () => {
     m.setFenced("db", 1000);
     m.setLeaseHeld("db", true);
     m.setOverrideActive("db", "o", "freeze", undefined);
+    m.transition("db", "standby.promoting", "primary.serving");
     m.setLeader(true);
     m.forgetService("db");
     const s = await samples(m);
