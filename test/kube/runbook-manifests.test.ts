@@ -19,7 +19,9 @@ const manifests = readBlocks(resolve(import.meta.dirname, "../../runbooks"))
   .filter((b) => b.lang === "yaml")
   .flatMap((b) =>
     parseAllDocuments(b.text).map((d) => ({ where: `${b.file}:${b.line}`, obj: d.toJS() as KubeObject })),
-  );
+  )
+  // Configuration snippets (no apiVersion/kind) are the config loader's business, not the API server's.
+  .filter((m) => m.obj?.apiVersion !== undefined && m.obj.kind !== undefined);
 
 let env: KubeEnv;
 beforeAll(async () => {
