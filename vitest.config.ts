@@ -62,6 +62,16 @@ export default defineConfig({
       },
       {
         test: {
+          // Operations: promtool on the alert rules and the metrics, a real Alertmanager on
+          // loopback for notifications, the runbooks' commands and manifests.
+          name: "ops",
+          include: ["test/ops/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           // End-to-end: network namespaces, veth links through a core router, iptables faults (root).
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],

@@ -8,7 +8,8 @@
 #     kubeconform by scripts/chart-tools.sh, cached outside the clone in
 #     ${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools} (a fresh build takes many minutes)
 #   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, PowerDNS with its SQLite
-#     backend, dig, kdig, dnsperf, unbound for the witness tier; iproute2 and iptables for e2e)
+#     backend, dig, kdig, dnsperf, unbound for the witness tier, prometheus for promtool and
+#     prometheus-alertmanager for the ops tier; iproute2 and iptables for e2e)
 # Source it (`. scripts/provision.sh`) to get the right node on PATH.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +43,8 @@ command -v named >/dev/null 2>&1 || need_pkgs+=(bind9)
 command -v knotd >/dev/null 2>&1 || need_pkgs+=(knot)
 command -v pdns_server >/dev/null 2>&1 || need_pkgs+=(pdns-server)
 command -v unbound >/dev/null 2>&1 || need_pkgs+=(unbound)
+command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need_pkgs+=(prometheus-alertmanager)
 [ -f /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] || need_pkgs+=(pdns-backend-sqlite3)
 case " ${SPLITGUARD_TIERS:-} " in
   *" e2e "*)
@@ -75,7 +78,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 # kube and chart tiers: kube-apiserver + etcd from their Go modules, cached outside the clone
-# (idempotent); the chart tier also needs helm and kubeconform (scripts/chart-tools.sh).
+# (idempotent); the chart tier also needs helm and kubeconform (scripts/chart-tools.sh), and the
+# ops tier helm (it renders the alert and dashboard templates).
 case " ${SPLITGUARD_TIERS:-} " in
   *" kube "* | *" chart "*)
     say "kube/chart tier: kube-apiserver and etcd (scripts/kube-tools.sh)"
@@ -83,8 +87,8 @@ case " ${SPLITGUARD_TIERS:-} " in
     ;;
 esac
 case " ${SPLITGUARD_TIERS:-} " in
-  *" chart "*)
-    say "chart tier: helm and kubeconform (scripts/chart-tools.sh)"
+  *" chart "* | *" ops "*)
+    say "chart/ops tier: helm and kubeconform (scripts/chart-tools.sh)"
     bash "$ROOT/scripts/chart-tools.sh"
     ;;
 esac

@@ -174,6 +174,38 @@ export const TcpLimitsSchema = z
   })
   .strict();
 
+/**
+ * An http(s) URL to POST notifications to: a host name or bracketed IPv6 address, an optional port
+ * and path. A pattern (RE2-compatible), so the generated JSON Schema, and with it `helm install`,
+ * rejects a bad URL with the field named too.
+ */
+const HTTP_URL =
+  /^https?:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#]\S*)?$/;
+const httpUrl = z
+  .string()
+  .regex(HTTP_URL, "must be an http:// or https:// URL, e.g. http://alertmanager.monitoring:9093");
+
+const NOTIFICATION_DEFAULTS = { timeout: 5, maxRetries: 3, queueSize: 100, retryBackoff: 1 };
+
+/**
+ * Optional event notifications (src/notify/notifier.ts): promotions, demotions and fences posted
+ * to Alertmanager's v2 API and to generic JSON webhooks, retried, never blocking a decision.
+ */
+export const NotificationsSchema = z
+  .object({
+    /** Alertmanager base URLs; alerts go to <url>/api/v2/alerts. */
+    alertmanager: z.array(httpUrl).default([]),
+    /** URLs that receive one JSON object per event. */
+    webhooks: z.array(httpUrl).default([]),
+    timeout: seconds("notifications.timeout").max(60).default(NOTIFICATION_DEFAULTS.timeout),
+    maxRetries: z.number().int().min(0).max(10).default(NOTIFICATION_DEFAULTS.maxRetries),
+    /** Pending notifications per destination; beyond it the oldest is dropped (and counted). */
+    queueSize: z.number().int().min(1).max(10_000).default(NOTIFICATION_DEFAULTS.queueSize),
+    /** First wait before a retry, in seconds; doubles per retry, at most 60 s. */
+    retryBackoff: seconds("notifications.retryBackoff").max(60).default(NOTIFICATION_DEFAULTS.retryBackoff),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     zone: dnsName.refine(
@@ -193,6 +225,7 @@ export const ConfigSchema = z
     lease: LeaseSchema.optional(),
     rateLimit: RateLimitSchema.default(RATE_LIMIT_DEFAULTS),
     tcp: TcpLimitsSchema.default(TCP_DEFAULTS),
+    notifications: NotificationsSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -341,3 +374,4 @@ export type Config = z.output<typeof ConfigSchema>;
 export type RegionConfig = z.output<typeof RegionSchema>;
 export type HostConfig = z.output<typeof HostSchema>;
 export type LeaseWitnessConfig = z.output<typeof LeaseWitnessSchema>;
+export type NotificationsConfig = z.output<typeof NotificationsSchema>;
