@@ -222,6 +222,30 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   "tcp.maxQueriesPerConnection": {
     description: "Queries answered on one connection before it is closed.",
   },
+  notifications: {
+    description:
+      "Optional event notifications: promotions, demotions, fences and unfences posted to Alertmanager and to generic JSON webhooks, retried with backoff, never blocking a decision (docs/operations.md).",
+  },
+  "notifications.alertmanager": {
+    description: "Alertmanager base URLs; each event is POSTed to <url>/api/v2/alerts.",
+    example: "[http://alertmanager.monitoring:9093]",
+  },
+  "notifications.webhooks": {
+    description: "URLs that receive one JSON object per event (POST).",
+  },
+  "notifications.timeout": {
+    description: "Seconds per request before it counts as failed and is retried.",
+  },
+  "notifications.maxRetries": {
+    description:
+      "Retries after the first attempt, for 5xx, 429 and timeouts; then the event is dropped and counted.",
+  },
+  "notifications.queueSize": {
+    description: "Pending events per destination; beyond it the oldest is dropped and counted.",
+  },
+  "notifications.retryBackoff": {
+    description: "Seconds before the first retry; doubles per retry, at most 60 s.",
+  },
 };
 
 /**
