@@ -124,6 +124,12 @@ export const LeaseSchema = z
     ttl: seconds("lease.ttl").default(30),
     margin: seconds("lease.margin").default(5),
     maxClockDrift: z.number().min(0).max(0.1).default(0.01),
+    /**
+     * DESIGN §5, after Patroni's failsafe_mode: a primary whose lease renewal fails keeps its gate
+     * open past the lease's expiry only while every peer region answers it directly and reports
+     * that it cannot reach a majority of the lease witnesses either (docs/lease-witnesses.md).
+     */
+    failsafe: z.boolean({ error: "lease.failsafe must be true or false" }).default(false),
     witnesses: z.array(LeaseWitnessSchema).min(3, "lease mode needs at least 3 lease witnesses"),
   })
   .strict();

@@ -5,7 +5,7 @@
 //       "v=sg1 t=region r=<region> n=<nonce> inc=<incarnation> sv=<services digest> ns=<count>"
 //       "mac=<b64url>"
 //   <nonce>.<service>.<region>.hb.Z TXT
-//       "v=sg1 t=service r=<region> s=<service> n=<nonce> inc=<inc> role=<role> epoch=<n> gate=<open|closed> [ho=<region>]"
+//       "v=sg1 t=service r=<region> s=<service> n=<nonce> inc=<inc> role=<role> epoch=<n> gate=<open|closed> [ho=<region>] [lm=<yes|no>]"
 //       "lt=<addr>,<addr>,..." ...  (localtargets-<host>, whole addresses per string, ≤ 250 octets each)
 //       "tok=<chunk>" ...           (the CNPG demotion token, split into ≤ 250-octet strings, in order)
 //       "mac=<b64url>"
@@ -36,6 +36,8 @@ export interface ServiceState {
   readonly handoverTo?: string | undefined;
   /** `localtargets-<host>`: own targets, non-empty only while the gate is open. */
   readonly localTargets: readonly string[];
+  /** Lease mode: the last lease round read a majority of the lease witnesses (`lm=`; absent: not said). */
+  readonly leaseMajority?: boolean | undefined;
 }
 
 export interface RegionHeartbeatRecord {
@@ -93,6 +95,8 @@ function stateLine(s: ServiceState): string {
     s.handoverTo ?? "",
     s.localTargets.join(","),
     s.demotionToken ?? "",
+    // Appended only when said, so digests of services that do not say it stay as they were.
+    ...(s.leaseMajority === undefined ? [] : [s.leaseMajority ? "lm=yes" : "lm=no"]),
   ].join(" ");
 }
 
@@ -129,7 +133,7 @@ export function signHeartbeat(hb: Heartbeat, key: Buffer, zone: string): string[
     );
   } else {
     strings.push(
-      `v=sg1 t=service r=${hb.region} s=${hb.service} n=${hb.nonce} inc=${hb.incarnation} role=${hb.role} epoch=${hb.epoch} gate=${hb.gateOpen ? "open" : "closed"}${hb.handoverTo ? ` ho=${hb.handoverTo}` : ""}`,
+      `v=sg1 t=service r=${hb.region} s=${hb.service} n=${hb.nonce} inc=${hb.incarnation} role=${hb.role} epoch=${hb.epoch} gate=${hb.gateOpen ? "open" : "closed"}${hb.handoverTo ? ` ho=${hb.handoverTo}` : ""}${hb.leaseMajority === undefined ? "" : ` lm=${hb.leaseMajority ? "yes" : "no"}`}`,
     );
     strings.push(...packList("lt=", hb.localTargets));
     const tok = hb.demotionToken ?? "";
@@ -202,12 +206,14 @@ export function verifyHeartbeat(
   const epochText = f.get("epoch") ?? "";
   const gate = f.get("gate");
   const ho = f.get("ho");
+  const lm = f.get("lm");
   if (
     !LABEL.test(service) ||
     !ROLES.includes(role) ||
     !/^\d{1,15}$/.test(epochText) ||
-    f.size !== (ho === undefined ? 9 : 10) ||
-    (ho !== undefined && !LABEL.test(ho))
+    f.size !== 9 + (ho === undefined ? 0 : 1) + (lm === undefined ? 0 : 1) ||
+    (ho !== undefined && !LABEL.test(ho)) ||
+    (lm !== undefined && lm !== "yes" && lm !== "no")
   )
     return fail("malformed service heartbeat");
   if (gate !== "open" && gate !== "closed") return fail("malformed gate");
@@ -239,6 +245,7 @@ export function verifyHeartbeat(
       localTargets,
       ...(token ? { demotionToken: token } : {}),
       ...(ho ? { handoverTo: ho } : {}),
+      ...(lm === undefined ? {} : { leaseMajority: lm === "yes" }),
     },
   };
 }
@@ -252,6 +259,7 @@ export function toPeerServiceReport(s: ServiceState): PeerServiceReport {
     localTargets: s.localTargets,
     ...(s.demotionToken ? { demotionToken: s.demotionToken } : {}),
     ...(s.handoverTo ? { handoverTo: s.handoverTo } : {}),
+    ...(s.leaseMajority === undefined ? {} : { leaseMajority: s.leaseMajority }),
   };
 }
 

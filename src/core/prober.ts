@@ -172,6 +172,7 @@ export class Prober {
           demotionToken: r.demotionToken,
           handoverTo: r.handoverTo,
           localTargets: r.localTargets,
+          leaseMajority: r.leaseMajority,
         }));
         // Cache only a complete, consistent view: fetched after the heartbeat that named `digest`
         // and hashing to it. Anything else is fetched again next round rather than trusted later.

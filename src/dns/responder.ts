@@ -35,6 +35,7 @@ export function serviceState(s: PublishedService): ServiceState {
     demotionToken: s.demotionToken,
     handoverTo: s.handoverTo,
     localTargets: s.localTargets ?? [],
+    ...(s.leaseMajority === undefined ? {} : { leaseMajority: s.leaseMajority }),
   };
 }
 

@@ -40,6 +40,7 @@ const heartbeat: fc.Arbitrary<Heartbeat> = fc.oneof(
     localTargets: fc.array(fc.oneof(fc.ipV4(), fc.ipV6()), { maxLength: 30 }),
     demotionToken: fc.option(fc.base64String({ maxLength: 900 }), { nil: undefined }),
     handoverTo: fc.option(label, { nil: undefined }),
+    leaseMajority: fc.option(fc.boolean(), { nil: undefined }),
   }),
 );
 
