@@ -11,6 +11,10 @@
 //       "mac=<b64url>"
 //
 // The MAC is HMAC-SHA256 over "sg1\n<zone>\n" + every string before the mac string joined by "\n".
+// With a key id (heartbeatKeys, key rotation) the mac string is "mac=<id>:<b64url>" and the MAC
+// input is "sg1\n<zone>\nkid=<id>\n" + the same strings: the id is signed, and a verifier picks
+// the key it names instead of trying every key. The old single key (heartbeatKeyFile) has no id
+// and signs exactly the form above, so records of regions not yet migrated verify unchanged.
 // Why the nonce: the asker picks a fresh random label per query, so an answer that echoes it and
 // carries a valid MAC was made after the question was asked, by a holder of the key. Neither a
 // resolver's cache nor a replayed earlier answer can produce it. Freshness never comes from
@@ -79,9 +83,24 @@ const ROLES: readonly PublishedRole[] = [
 /** Incarnations are random integers below 2^48 (exact in a double). */
 const MAX_INCARNATION = 2 ** 48;
 
-function mac(key: Buffer, zone: string, strings: readonly string[]): Buffer {
+/** One heartbeat key. `id` "" is the old single key (heartbeatKeyFile): its records name no key. */
+export interface HeartbeatKey {
+  readonly id: string;
+  /** The shared secret. Never log or print it. */
+  readonly secret: Buffer;
+}
+
+/** A bare Buffer is the old single key (id ""). */
+export type HeartbeatKeyInput = Buffer | HeartbeatKey;
+
+/** Key ids: lower-case letters, digits and '-', 1–32 characters (schema.ts checks the config). */
+export const KEY_ID = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+const asKey = (k: HeartbeatKeyInput): HeartbeatKey => (Buffer.isBuffer(k) ? { id: "", secret: k } : k);
+
+function mac(key: Buffer, zone: string, kid: string, strings: readonly string[]): Buffer {
   return createHmac("sha256", key)
-    .update(`sg1\n${zone}\n${strings.join("\n")}`)
+    .update(`sg1\n${zone}\n${kid ? `kid=${kid}\n` : ""}${strings.join("\n")}`)
     .digest();
 }
 
@@ -124,8 +143,9 @@ function packList(prefix: string, items: readonly string[]): string[] {
   return out;
 }
 
-/** The TXT strings of a heartbeat, signed with `key`. */
-export function signHeartbeat(hb: Heartbeat, key: Buffer, zone: string): string[] {
+/** The TXT strings of a heartbeat, signed with `key` (naming it when it has an id). */
+export function signHeartbeat(hb: Heartbeat, keyInput: HeartbeatKeyInput, zone: string): string[] {
+  const key = asKey(keyInput);
   const strings: string[] = [];
   if (hb.kind === "region") {
     strings.push(
@@ -139,7 +159,8 @@ export function signHeartbeat(hb: Heartbeat, key: Buffer, zone: string): string[
     const tok = hb.demotionToken ?? "";
     for (let i = 0; i < tok.length; i += CHUNK) strings.push(`tok=${tok.slice(i, i + CHUNK)}`);
   }
-  strings.push(`mac=${mac(key, zone, strings).toString("base64url")}`);
+  const sig = mac(key.secret, zone, key.id, strings).toString("base64url");
+  strings.push(`mac=${key.id ? `${key.id}:` : ""}${sig}`);
   return strings;
 }
 
@@ -158,27 +179,36 @@ const fail = (reason: string): HeartbeatVerdict => ({ ok: false, reason });
 /**
  * Verify TXT strings against the keys and the nonce the asker sent. Anything that is not exactly a
  * well-formed, correctly signed heartbeat echoing `expectNonce` is rejected with a reason.
+ *
+ * Which keys are tried: a record naming key id X only under the listed key X (and under an
+ * id-less old key, so a region still on heartbeatKeyFile accepts a peer that moved to ids with
+ * the same secret); a record naming no key under every listed key, as before key ids existed.
  */
 export function verifyHeartbeat(
   strings: readonly string[],
-  keys: readonly Buffer[],
+  keys: readonly HeartbeatKeyInput[],
   zone: string,
   expectNonce: string,
 ): HeartbeatVerdict {
   if (strings.length < 2) return fail("not a heartbeat (too few strings)");
   const last = strings[strings.length - 1]!;
   if (!last.startsWith("mac=")) return fail("unsigned (no mac string)");
-  const text = last.slice(4);
+  const colon = last.indexOf(":");
+  const kid = colon < 0 ? "" : last.slice(4, colon);
+  if (colon >= 0 && !KEY_ID.test(kid)) return fail("malformed key id");
+  const text = last.slice(colon < 0 ? 4 : colon + 1);
   const got = Buffer.from(text, "base64url");
   // Canonical base64url only: Node's decoder also takes '+', '/', padding and stray trailing bits,
   // which would let several spellings of one MAC verify (found by the fuzz test).
   if (got.toString("base64url") !== text) return fail("malformed mac");
+  const candidates = keys.map(asKey).filter((k) => kid === "" || k.id === kid || k.id === "");
+  if (candidates.length === 0) return fail(`unknown key id ${kid} (not among the configured heartbeat keys)`);
   const body = strings.slice(0, -1);
-  const signed = keys.some((k) => {
-    const want = mac(k, zone, body);
+  const signed = candidates.some((k) => {
+    const want = mac(k.secret, zone, kid, body);
     return got.length === want.length && timingSafeEqual(got, want);
   });
-  if (!signed) return fail("bad signature");
+  if (!signed) return fail(kid ? `bad signature (key id ${kid})` : "bad signature");
   const f = fields(body[0]!);
   if (f?.get("v") !== "sg1" || !f) return fail("not a v=sg1 heartbeat");
   const nonce = f.get("n") ?? "";

@@ -61,6 +61,10 @@ describe("heartbeat TXT parser fuzz", () => {
         const v = verifyHeartbeat(signHeartbeat(hb, KEY, ZONE), [KEY], ZONE, hb.nonce);
         expect(v.ok).toBe(true);
         if (v.ok) expect(v.heartbeat).toMatchObject({ kind: hb.kind, region: hb.region, nonce: hb.nonce });
+        // Signed under a key id (heartbeatKeys): verified by that key, rejected by another id.
+        const withId = signHeartbeat(hb, { id: "k1", secret: KEY }, ZONE);
+        expect(verifyHeartbeat(withId, [{ id: "k1", secret: KEY }], ZONE, hb.nonce)).toEqual(v);
+        expect(verifyHeartbeat(withId, [{ id: "k2", secret: KEY }], ZONE, hb.nonce).ok).toBe(false);
       }),
       { numRuns: 2000 },
     );
