@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
 import type { LeaseValue } from "../../src/core/lease-transport.ts";
 import { HMAC_SHA256, parseTsigSecret, type TsigKey } from "../../src/dns/tsig.ts";
+import { runCli } from "../support/run-cli.ts";
 import { type RunningWitness, startWitness, transportFor } from "../support/witness-servers.ts";
 
 let bind: RunningWitness;
@@ -70,13 +70,7 @@ const both = (signWith: "a" | "b") =>
   `      signWith: ${signWith}\n      keys:\n        - { id: a, keyName: sg-lease-a, keyFile: a.key }\n        - { id: b, keyName: sg-lease-b, keyFile: b.key }\n`;
 
 async function leaseCheck(file: string) {
-  let out = "";
-  let err = "";
-  const code = await main(["lease", "check", "--config", file, "-o", "json"], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    stopped: new Promise(() => {}),
-  });
+  const { code, out, err } = await runCli("lease", "check", "--config", file, "-o", "json");
   for (const s of [out, err])
     for (const k of Object.values(keys)) {
       expect(s).not.toContain(k.b64);
