@@ -15,6 +15,8 @@ export interface UnboundOptions {
   readonly zone: string;
   /** The regions' responder addresses (the parent's delegation of Z). */
   readonly stubAddrs: readonly string[];
+  /** Who may ask (access-control), default 127.0.0.0/8. */
+  readonly allow?: string;
   /** Extra `server:` lines (e.g. "infra-host-ttl: 60"). */
   readonly extra?: readonly string[];
 }
@@ -46,7 +48,7 @@ export function unboundConf(o: UnboundOptions, dir: string): string {
   num-threads: 1
   so-reuseport: no
   do-ip6: no
-  access-control: 127.0.0.0/8 allow
+  access-control: ${o.allow ?? "127.0.0.0/8"} allow
   # the responders live on loopback
   do-not-query-localhost: no
   # no validation: no trust anchor, iterator only
