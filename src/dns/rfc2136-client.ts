@@ -60,13 +60,12 @@ export class DnsServerClient {
     sections: { answers?: ResourceRecord[]; authorities?: ResourceRecord[]; additionals?: ResourceRecord[] },
     timeoutMs: number,
   ): Promise<SignedResult> {
-    const keys = [this.opts.key, ...(this.opts.fallbackKeys ?? [])];
-    let r: SignedResult & { badKey?: boolean } = { kind: "error", reason: `${this.name}: no key` };
     // Safe to repeat, even for an UPDATE: a request the server answers BADKEY was not applied
     // (RFC 8945 §5.2: the signature is checked before the message is processed).
-    for (const key of keys) {
-      r = await this.sendWith(key, opcode, questions, sections, timeoutMs);
+    let r = await this.sendWith(this.opts.key, opcode, questions, sections, timeoutMs);
+    for (const key of this.opts.fallbackKeys ?? []) {
       if (!r.badKey) break;
+      r = await this.sendWith(key, opcode, questions, sections, timeoutMs);
     }
     const { badKey: _, ...result } = r;
     return result as SignedResult;
