@@ -108,7 +108,8 @@ export class DnsServerClient {
     if (v.kind === "error")
       return {
         kind: "error",
-        reason: `${this.name}: ${v.reason} (key ${key.name})`,
+        // With several keys (a rotation), say which one the server answered about.
+        reason: `${this.name}: ${v.reason}${this.opts.fallbackKeys?.length ? ` (key ${key.name})` : ""}`,
         ...(v.tsigError === RCODE.BADKEY ? { badKey: true } : {}),
       };
     return { kind: "response", msg: r.msg, via: r.via };
