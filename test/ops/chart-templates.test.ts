@@ -1,7 +1,7 @@
 // The chart's PrometheusRule and Grafana dashboard templates render the very files the promtool
 // tests check: rendered by helm (built by scripts/chart-tools.sh, cached outside the clone) from
-// these two templates and files/ in a throwaway chart, so this test does not depend on the rest
-// of the chart. The rendered rules pass promtool; the dashboard's queries parse as PromQL and
+// these two templates, the chart's helpers and files/ in a throwaway chart, so this test does not
+// depend on the rest of the chart (nor on its values schema). The rendered rules pass promtool; the dashboard's queries parse as PromQL and
 // read only metrics src/metrics.ts exports.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +22,7 @@ const HELM = join(
 const tmp = mkdtempSync(join(tmpdir(), "sg-chart-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A chart holding only the two templates and files/, with the helpers they use stubbed. */
+/** A chart holding only the two templates, the chart's helpers and files/. */
 function render(
   values: Record<string, unknown>,
 ): { kind: string; metadata: Record<string, unknown>; [k: string]: unknown }[] {
@@ -31,11 +31,7 @@ function render(
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "templates"), { recursive: true });
   writeFileSync(join(dir, "Chart.yaml"), "apiVersion: v2\nname: splitguard\nversion: 0.0.0-test\n");
-  writeFileSync(
-    join(dir, "templates/_helpers.tpl"),
-    '{{- define "splitguard.fullname" -}}{{ .Release.Name }}{{- end }}\n{{- define "splitguard.labels" -}}app.kubernetes.io/name: splitguard{{- end }}\n',
-  );
-  for (const t of ["prometheusrule.yaml", "grafana-dashboard.yaml"])
+  for (const t of ["_helpers.tpl", "prometheusrule.yaml", "grafana-dashboard.yaml"])
     cpSync(join(CHART, "templates", t), join(dir, "templates", t));
   cpSync(join(CHART, "files"), join(dir, "files"), { recursive: true });
   writeFileSync(join(tmp, "values.yaml"), stringify(values));
