@@ -26,8 +26,12 @@ export interface LeaseDriverOptions {
   readonly opTimeoutMs: number;
   /** Restored from status: the highest value ever attempted, so no value is written twice. */
   readonly lastAttempt?: { epoch: number; seq: number };
-  /** Called synchronously before a write leaves; the shell persists it (status). */
-  readonly persistAttempt: (a: { epoch: number; seq: number }) => void;
+  /**
+   * Called before a write leaves; the shell persists it (status). When it returns a promise the
+   * write waits for it: a value must be on record before any witness can have seen it, or a
+   * restart could reuse it (lease-core.ts). A synchronous persister (the simulator) adds no wait.
+   */
+  readonly persistAttempt: (a: { epoch: number; seq: number }) => void | Promise<void>;
   /** Called after every round with the lease as the machine should see it. */
   readonly onView: (v: LeaseView) => void;
 }
@@ -108,7 +112,20 @@ export class LeaseDriver {
     this.lastReason = action.reason;
     if (action.kind === "write") {
       this.state = attempted(this.state, action.next);
-      this.o.persistAttempt(this.state.lastAttempt);
+      const persisted = this.o.persistAttempt(this.state.lastAttempt);
+      if (persisted) {
+        try {
+          await persisted;
+        } catch (e) {
+          // Not on record: sending it could reuse the value after a restart. Skip this write.
+          this.lastReason = `not written: the attempt could not be recorded (${(e as Error).message})`;
+          this.inRound = false;
+          this.o.onView(this.view());
+          this.schedule(params.ttlMs / 3);
+          return;
+        }
+        if (!this.running) return;
+      }
       const startedAt = clock.now();
       const results = await Promise.all(
         transports.map((t, i) =>

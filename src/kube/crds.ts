@@ -148,52 +148,126 @@ const condition = obj(
   ["type", "status"],
 );
 
+// Status is written by the leader's region runtime after every round that changed something (and
+// at least every 30 s): src/runtime/service-status.ts builds it; `splitguard status/explain` read
+// it; a restarted controller restores the machine from role, epoch, primary and `restore`.
+const reportFields = {
+  role: str("the role it publishes: primary, standby, promoting, demoting, fenced, frozen"),
+  epoch: int("the epoch it publishes"),
+  gate: str("open or closed", { enum: ["open", "closed"] }),
+};
 const failoverServiceStatus = obj({
   observedGeneration: int("spec generation this status describes"),
-  state: str("machine state, e.g. primary.serving, standby.suspecting, fenced"),
+  state: str("machine state, e.g. primary.serving, standby.suspecting, fenced, frozen"),
   role: str("primary, standby, promoting, demoting, fenced or frozen"),
   epoch: int("fencing epoch; only increases", { minimum: 0 }),
-  primary: str("the region believed primary"),
-  quorum: str("witnesses answering / configured, e.g. 2/3"),
-  lease: obj({
-    holder: str("lease holder region"),
-    epoch: int("lease epoch"),
-    holdUntil: str("this region counts itself holder until", { format: "date-time" }),
-  }),
+  primary: str("the region believed primary", { nullable: true }),
+  quorum: str("witnesses that returned this region's own heartbeat in the last round / configured, e.g. 2/3"),
+  lease: obj(
+    {
+      holder: str("lease holder region", { nullable: true }),
+      epoch: int("lease epoch", { nullable: true }),
+      holdUntil: str("this region counts itself holder until", { format: "date-time", nullable: true }),
+      reason: str("the lease driver's last step, in words"),
+      lastAttempt: obj({ epoch: int("epoch"), seq: int("sequence") }, [], {
+        nullable: true,
+        description: "the highest lease value ever attempted, recorded before it was written (never reused)",
+      }),
+    },
+    [],
+    { nullable: true, description: "lease mode only (spec.safety: lease); null otherwise" },
+  ),
   witnesses: {
     type: "array",
+    description: "every configured witness resolver in the last round",
     items: obj({
-      name: str("witness"),
-      self: str("ok|fail|unknown"),
-      peers: { type: "object", additionalProperties: { type: "string" } },
+      name: str("witness as configured (host or host:port)"),
+      self: str("self(w): ok, or fail: <why>"),
+      peers: {
+        type: "object",
+        description: "per peer region: up, down, or unknown: <why> (unknown never counts toward promotion)",
+        additionalProperties: { type: "string" },
+      },
     }),
   },
   peers: {
     type: "array",
+    description: "every other region of the service in the last round",
     items: obj({
       region: str("peer region"),
-      seen: str("up|down|unknown"),
-      role: str("its reported role"),
-      epoch: int("its epoch"),
+      seen: str("up (sighted by some path), down (witness down-quorum and not sighted), unknown", {
+        enum: ["up", "down", "unknown"],
+      }),
+      direct: { type: "boolean", description: "answered this region's direct question" },
+      votes: str("the witness votes, in words"),
+      ...reportFields,
+      lostSince: str("lost (down-quorum, no sighting) every round since", { format: "date-time" }),
     }),
   },
-  timer: obj({
-    name: str("which wait is running (promoteAfter, fenceAfter, holdDown, demotionToken)"),
-    since: str("started", { format: "date-time" }),
-    deadline: str("fires at", { format: "date-time" }),
-  }),
+  timer: obj(
+    {
+      name: str(
+        "the wait running: promoteAfter (standby), fenceAfter (primary at risk), lease (lease expiry)",
+      ),
+      since: str("started", { format: "date-time" }),
+      deadline: str("fires at (if the evidence holds until then)", { format: "date-time" }),
+    },
+    [],
+    { nullable: true, description: "null when no wait is running" },
+  ),
   switchover: obj({
-    step: str("last completed switchover/promotion step (restart safety)"),
+    step: str("last completed switchover/promotion step of an override (restart safety)"),
     target: str("the region taking over"),
     token: str("CNPG demotion token carried to the new primary"),
   }),
   decision: obj({
-    action: str("what the last decision did (or declined to do)"),
+    action: str("what the last decision did (the state it went to, or the override action)"),
     reason: str("why, in words"),
     at: str("when", { format: "date-time" }),
   }),
+  published: obj(
+    {
+      ...reportFields,
+      localTargets: { type: "array", items: str("an address"), description: "localtargets-<host>" },
+      handoverTo: str("planned switchover target"),
+      demotionToken: str("CNPG demotion token being handed over"),
+    },
+    [],
+    {
+      nullable: true,
+      description:
+        "what this region publishes in its per-service heartbeat; replicas that are not the leader serve it",
+    },
+  ),
+  restore: obj(
+    {
+      lastHealthyAt: str("last round this region was healthy (the fence deadline is this + fenceAfter)", {
+        format: "date-time",
+        nullable: true,
+      }),
+      leaseHoldUntil: str("lease mode: until when the lease was last known held", {
+        format: "date-time",
+        nullable: true,
+      }),
+      lastRoleChangeAt: str("when this region last lost the primary role (holdDown)", {
+        format: "date-time",
+        nullable: true,
+      }),
+    },
+    [],
+    { description: "timers as timestamps: a restarted controller never shortens a wait" },
+  ),
+  round: obj(
+    {
+      number: int("probe round number since the controller started"),
+      at: str("completed", { format: "date-time" }),
+    },
+    [],
+    { nullable: true, description: "the probe round this status describes" },
+  ),
   conditions: {
     type: "array",
+    description: "SelfQuorum, Serving, TargetsResolved",
     "x-kubernetes-list-type": "map",
     "x-kubernetes-list-map-keys": ["type"],
     items: condition,

@@ -5,6 +5,7 @@ export interface PolicyRule {
   readonly apiGroups: string[];
   readonly resources: string[];
   readonly verbs: string[];
+  readonly resourceNames?: string[];
 }
 
 export const controllerRules: readonly PolicyRule[] = [
@@ -44,3 +45,10 @@ export const operatorRules: readonly PolicyRule[] = [
     verbs: ["get", "list", "watch", "create"],
   },
 ];
+
+/** Lease mode with `keySecret`: read exactly the named Secrets holding the TSIG keys, nothing else. */
+export function leaseKeyRules(secretNames: readonly string[]): PolicyRule[] {
+  return secretNames.length
+    ? [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [...secretNames] }]
+    : [];
+}

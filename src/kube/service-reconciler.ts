@@ -42,6 +42,12 @@ export interface ReconcilerDeps {
   readonly identity: string;
   /** Test hook: called after every CNPG patch step (a test kills the controller here). */
   readonly afterStep?: (step: string) => Promise<void> | void;
+  /**
+   * The live controller (src/runtime/region-runtime.ts) runs the service machine for everything
+   * automatic: the hand-over to this region, a returning stale primary, the gate in steady state.
+   * Then this reconciler only carries out FailoverOverrides (the machine is held meanwhile).
+   */
+  readonly overridesOnly?: boolean;
 }
 
 interface FsSpec {
@@ -123,6 +129,16 @@ export async function reconcileService(
   const frozen = isFrozen(pending, now);
   let newStatus: FsStatus = { ...status };
   let result: ReconcileResult = done("in sync");
+  const finish = async () => {
+    await writeServiceStatus(
+      d.client,
+      d.namespace,
+      name,
+      changedFields(status, newStatus),
+      fs.metadata.generation,
+    );
+    return result;
+  };
 
   for (const o of pending) {
     const os = (o.status ?? {}) as OverrideStatus;
@@ -264,6 +280,10 @@ export async function reconcileService(
       : r.final.result;
   }
 
+  if (d.overridesOnly) {
+    return finish();
+  }
+
   // A planned switchover handed to this region: the old primary publishes its demotion token.
   for (const [peer, p] of Object.entries(peers)) {
     const rep = p.report;
@@ -344,8 +364,19 @@ export async function reconcileService(
     });
   }
   if (frozen) newStatus.role = "frozen";
-  await writeServiceStatus(d.client, d.namespace, name, newStatus, fs.metadata.generation);
-  return result;
+  return finish();
+}
+
+/**
+ * Only the fields this reconcile changed: the status has another writer (the live runtime writes
+ * the evidence, the timer and the conditions), whose fresh values must not be overwritten with the
+ * copy read at the start of this reconcile.
+ */
+export function changedFields(before: FsStatus, after: FsStatus): FsStatus {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(after))
+    if (JSON.stringify(v) !== JSON.stringify((before as Record<string, unknown>)[k])) out[k] = v;
+  return out as FsStatus;
 }
 
 function decided(s: FsStatus, action: string, reason: string, now: number): FsStatus {

@@ -83,36 +83,48 @@ export function startController(
   return c;
 }
 
+/**
+ * One region's namespace: a CNPG Cluster `pg-<region>` following `primary`, the FailoverService
+ * `db` (fixture spec plus `fsSpec`), 2 gated pods, and the Role + RoleBinding that give the plain
+ * user `splitguard` exactly controllerRules.
+ */
+export async function regionNamespace(
+  env: KubeEnv,
+  ns: string,
+  region: string,
+  primary: string,
+  fsSpec: Record<string, unknown> = {},
+): Promise<Region> {
+  await env.admin.create("/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: ns },
+  });
+  await env.admin.create(CLUSTER(ns), cnpgCluster(`pg-${region}`, `pg-${region}`, primary));
+  await env.admin.create(FS(ns), failoverService("db", fsSpec));
+  for (const i of [0, 1])
+    await env.admin.create(`/api/v1/namespaces/${ns}/pods`, gatedPod(`ferretdb-${i}`, { app: "ferretdb" }));
+  await env.admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: { name: "splitguard-controller" },
+    rules: controllerRules,
+  });
+  await env.admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "splitguard-controller" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "splitguard-controller" },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "splitguard" }],
+  });
+  return { name: region, ns, cluster: `pg-${region}`, controllers: [] };
+}
+
 /** Namespaces `<p>-eu`, `<p>-us`, each with a Cluster (eu primary), a FailoverService and 2 gated pods. */
 export async function twoRegions(env: KubeEnv, prefix: string, primary = "pg-eu"): Promise<[Region, Region]> {
   const out: Region[] = [];
-  for (const name of ["eu", "us"]) {
-    const ns = `${prefix}-${name}`;
-    await env.admin.create("/api/v1/namespaces", {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: ns },
-    });
-    await env.admin.create(CLUSTER(ns), cnpgCluster(`pg-${name}`, `pg-${name}`, primary));
-    await env.admin.create(FS(ns), failoverService("db"));
-    for (const i of [0, 1])
-      await env.admin.create(`/api/v1/namespaces/${ns}/pods`, gatedPod(`ferretdb-${i}`, { app: "ferretdb" }));
-    // The controllers run as the plain user `splitguard`, bound to exactly controllerRules.
-    await env.admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "Role",
-      metadata: { name: "splitguard-controller" },
-      rules: controllerRules,
-    });
-    await env.admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: "splitguard-controller" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "splitguard-controller" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "splitguard" }],
-    });
-    out.push({ name, ns, cluster: `pg-${name}`, controllers: [] });
-  }
+  // The controllers run as the plain user `splitguard`, bound to exactly controllerRules.
+  for (const name of ["eu", "us"]) out.push(await regionNamespace(env, `${prefix}-${name}`, name, primary));
   return out as [Region, Region];
 }
 

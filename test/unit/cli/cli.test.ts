@@ -48,6 +48,19 @@ describe("splitguard CLI", () => {
     expect((await run("dns", "serve", "--config", EXAMPLE, "--listen", "nonsense")).code).toBe(2);
   });
 
+  it("controller: --config is required; a bad --listen, --metrics or --region exits 2 before any connection", async () => {
+    const missing = await run("controller");
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("--config FILE is required");
+    const listen = await run("controller", "--config", EXAMPLE, "--listen", "nonsense");
+    expect(listen.code).toBe(2);
+    expect(listen.err).toMatch(/--listen nonsense: expected HOST:PORT/);
+    expect((await run("controller", "--config", EXAMPLE, "--metrics", "x:y")).code).toBe(2);
+    const region = await run("controller", "--config", EXAMPLE, "--region", "mars");
+    expect(region.code).toBe(2);
+    expect(region.err).toMatch(/--region mars is not one of the configured regions \(eu, us\)/);
+  });
+
   it("exits 2 with the field path for a bad configuration", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sg-cli-"));
     writeFileSync(join(dir, "c.yaml"), "zone: gslb.example.com\nregion: eu\nregions: []\n");
