@@ -4,14 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type BuiltinWitness, startBuiltinWitness } from "../../src/demo/builtin-witness.ts";
 import { RCODE } from "../../src/dns/constants.ts";
-import {
-  decodeMessage,
-  encodeMessage,
-  NO_FLAGS,
-  RRClass,
-  RRType,
-  txtRData,
-} from "../../src/dns/message.ts";
+import { decodeMessage, encodeMessage, NO_FLAGS, RRClass, RRType, txtRData } from "../../src/dns/message.ts";
 import { dnsProbeTransport } from "../../src/dns/probe-transport.ts";
 import { type RunningServer, startDnsServer } from "../../src/dns/server.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
