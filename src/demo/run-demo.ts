@@ -2,11 +2,11 @@
 // verdict; the result says whether every invariant held) and the live view driven by keys.
 import type { Clock } from "../core/clock.ts";
 import { demoLayout, timingText } from "./demo-config.ts";
-import type { LedgerEntry } from "./ledger.ts";
+import { LiveScreen } from "./live-screen.ts";
 import { LocalRegions, type WitnessKind } from "./local-regions.ts";
 import { type Scenario, takeoverBoundMs } from "./scenarios.ts";
 import { verdict } from "./verdict.ts";
-import { ANSI, frame, PLAIN, type Style, timelineLine, verdictText } from "./view.ts";
+import { PLAIN, timelineLine, verdictText } from "./view.ts";
 
 export interface DemoSetup {
   readonly witness: WitnessKind;
@@ -27,28 +27,43 @@ function header(s: DemoSetup): string {
   ].join("\n");
 }
 
-/** Runs one scenario to its end; resolves to whether every invariant held. */
+export interface LiveOutput {
+  readonly write: (s: string) => void;
+  readonly columns: () => number;
+}
+
+/**
+ * Runs one scenario to its end; resolves to whether every invariant held. The timeline goes to
+ * `out` as it happens, or, with `live`, the live view runs meanwhile and the whole timeline is
+ * printed at the end.
+ */
 export async function runScenario(
   s: DemoSetup,
   sc: Scenario,
   out: (line: string) => void,
   stopped: Promise<void>,
-  st: Style = PLAIN,
+  live?: LiveOutput,
 ): Promise<boolean> {
-  out(`scenario ${sc.name}: ${sc.summary}`);
-  out(header(s));
+  const intro = [`scenario ${sc.name}: ${sc.summary}`, header(s)];
+  if (!live) for (const l of intro) out(l);
   const d = await LocalRegions.start({
     witness: s.witness,
     layout: demoLayout(s.base, s.port),
     clock: s.clock,
   });
+  const screen = live ? new LiveScreen(d, live.write, `${intro[0]}\n${KEYS_NONE}`, live.columns) : undefined;
   let interrupted = false;
   void stopped.then(() => {
     interrupted = true;
   });
+  let result: string[];
+  let ok: boolean;
   try {
-    for (const e of d.ledger.entries) out(timelineLine(e, st));
-    d.ledger.onEntry((e) => out(timelineLine(e, st)));
+    if (screen) screen.start();
+    else {
+      for (const e of d.ledger.entries) out(timelineLine(e));
+      d.ledger.onEntry((e) => out(timelineLine(e)));
+    }
     const ran = new Map<string, number>();
     for (const step of sc.steps) {
       await Promise.race([sleep(s.clock, step.at - d.ledger.elapsed()), stopped]);
@@ -58,16 +73,22 @@ export async function runScenario(
     }
     if (!interrupted) await Promise.race([sleep(s.clock, sc.durationMs - d.ledger.elapsed()), stopped]);
     const end = d.ledger.elapsed();
-    out(
-      `end of scenario at +${(end / 1000).toFixed(1)}s; writable now: ${d.writable().join(", ") || "none"}`,
-    );
     const v = verdict(d.ledger.entries, sc.expect(ran, end));
-    out(verdictText(v, st));
-    return v.ok && !interrupted;
+    result = [
+      `end of scenario at +${(end / 1000).toFixed(1)}s${interrupted ? " (interrupted)" : ""}; writable now: ${d.writable().join(", ") || "none"}`,
+      verdictText(v),
+    ];
+    ok = v.ok && !interrupted;
   } finally {
+    screen?.stop();
     await d.stop();
   }
+  if (screen) for (const l of [...intro, ...d.ledger.entries.map((e) => timelineLine(e))]) out(l);
+  for (const l of result) out(l);
+  return ok;
 }
+
+const KEYS_NONE = "scripted: no keys (Ctrl-C stops)";
 
 const KEYS =
   "keys: [1] kill/revive eu  [2] kill/revive us  [p] partition  [h] heal  [f] freeze/release  [s] switchover  [q] quit";
@@ -84,28 +105,16 @@ export async function runInteractive(
     layout: demoLayout(s.base, s.port),
     clock: s.clock,
   });
-  const lines: string[] = [];
-  const keep = (e: LedgerEntry) => {
-    lines.push(timelineLine(e, ANSI));
-    if (lines.length > 12) lines.shift();
-  };
-  for (const e of d.ledger.entries) keep(e);
-  d.ledger.onEntry(keep);
+  const screen = new LiveScreen(
+    d,
+    write,
+    `${header(s).split("\n")[2]}\n${KEYS}`,
+    () => process.stdout.columns || Number.POSITIVE_INFINITY,
+  );
   let quit: () => void = () => {};
   const done = new Promise<void>((r) => {
     quit = r;
   });
-  const draw = () => {
-    // Home, the frame with every line cleared to its end, then clear below: repaint in place.
-    const text = frame(
-      d.snapshot(),
-      lines,
-      `${header(s).split("\n")[2]}\n${KEYS}`,
-      ANSI,
-      process.stdout.columns || Number.POSITIVE_INFINITY,
-    );
-    write(`\x1b[H${text.split("\n").join("\x1b[K\n")}\x1b[K\x1b[J`);
-  };
   const onKey = (buf: Buffer) => {
     const k = buf.toString();
     if (k === "q" || k === "\u0003") return quit();
@@ -117,22 +126,19 @@ export async function runInteractive(
       f: () => (d.isFrozen ? d.release() : d.freeze()),
       s: () => d.requestSwitchover(),
     };
-    void Promise.resolve(act[k]?.()).then(draw);
+    void Promise.resolve(act[k]?.()).then(() => screen.draw());
   };
-  write("\x1b[?1049h\x1b[?25l");
   stdin.setRawMode?.(true);
   stdin.resume();
   stdin.on("data", onKey);
-  const timer = setInterval(draw, 500);
-  draw();
+  screen.start();
   try {
     await Promise.race([done, stopped]);
   } finally {
-    clearInterval(timer);
     stdin.off("data", onKey);
     stdin.setRawMode?.(false);
     stdin.pause();
-    write("\x1b[?25h\x1b[?1049l");
+    screen.stop();
     await d.stop();
   }
   write(`${d.ledger.entries.map((e) => timelineLine(e, PLAIN)).join("\n")}\n`);

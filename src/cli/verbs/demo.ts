@@ -14,8 +14,9 @@ installed and port 53 can be bound, otherwise a built-in forwarding witness), an
 clusters with their gated pods. docs/demo.md says what is real and what is simulated.
 
 Options:
-  --scenario NAME     run a scripted scenario, print its timeline and a verdict (--list names them)
-  --non-interactive   with --scenario: no live view (the timeline goes to stdout as it happens)
+  --scenario NAME     run a scripted scenario, print its timeline and a verdict (--list names them);
+                      in a terminal the live view runs meanwhile
+  --non-interactive   with --scenario: no live view, the timeline goes to stdout as it happens
   --witness KIND      auto (default), unbound (needs port 53) or builtin
   --port N            the port of every responder and witness (default 53 as root, else 5300;
                       unbound needs 53)
@@ -69,7 +70,15 @@ Exit codes: 0 every invariant held, 1 one broke (or a runtime failure), 2 bad us
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      const ok = await runScenario(setup, sc, (l) => io.out(`${l}\n`), io.stopped);
+      // In a terminal the live view runs meanwhile; --non-interactive (or no terminal) prints lines.
+      const live =
+        !values["non-interactive"] && process.stdout.isTTY
+          ? {
+              write: (t: string) => process.stdout.write(t),
+              columns: () => process.stdout.columns || Number.POSITIVE_INFINITY,
+            }
+          : undefined;
+      const ok = await runScenario(setup, sc, (l) => io.out(`${l}\n`), io.stopped, live);
       return ok ? 0 : 1;
     }
     if (values["non-interactive"])
