@@ -101,6 +101,14 @@ export class LocalRegions {
       await d.startAll();
     } catch (e) {
       await d.stop();
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL")
+        throw new Error(
+          `${(e as Error).message}: the demo could not bind its loopback addresses on port ${o.layout.port}; ` +
+            (code === "EACCES"
+              ? "port 53 needs root: use --witness builtin --port 5300"
+              : "another demo may be running: choose other addresses with --loopback-base N"),
+        );
       throw e;
     }
     return d;

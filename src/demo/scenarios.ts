@@ -51,6 +51,7 @@ export function scenarios(w: WitnessKind): readonly Scenario[] {
       steps: [],
       expect: (_ran, end) => ({
         noPromotion: [{ from: 0, to: end, why: "while nothing fails" }],
+        quietFrom: START,
         endWritable: "eu",
       }),
     },

@@ -16,6 +16,8 @@ export interface Expectations {
   readonly noPromotion?: readonly { readonly from: number; readonly to: number; readonly why: string }[];
   /** The one region writable when the run ends. */
   readonly endWritable?: string;
+  /** No machine changes state from `from` on (nothing fails: start-up is over by then). */
+  readonly quietFrom?: number;
 }
 
 export interface Check {
@@ -30,6 +32,12 @@ export interface Verdict {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+type Of<K extends LedgerEntry["kind"]> = Extract<LedgerEntry, { kind: K }>;
+const ofKind =
+  <K extends LedgerEntry["kind"]>(k: K) =>
+  (e: LedgerEntry): e is Of<K> =>
+    e.kind === k;
 
 /** Replays the writable entries in order: the regions writable after each one. */
 function writableSets(entries: readonly LedgerEntry[]): { at: number; set: string[] }[] {
@@ -61,14 +69,16 @@ export function takeoverWithin(
   t: NonNullable<Expectations["takeover"]>,
 ): Check {
   const name = `promotion within ${s(t.boundMs)} (${t.why})`;
-  const hit = entries.find((e) => e.kind === "writable" && e.writable && e.region !== t.lost && e.at >= t.at);
+  const hit = entries
+    .filter(ofKind("writable"))
+    .find((e) => e.writable && e.region !== t.lost && e.at >= t.at);
   if (!hit)
     return { name, ok: false, detail: `no region other than ${t.lost} became writable after +${s(t.at)}` };
   const took = hit.at - t.at;
   return {
     name,
     ok: took <= t.boundMs,
-    detail: `${hit.kind === "writable" ? hit.region : ""} writable ${s(took)} after +${s(t.at)} (bound ${s(t.boundMs)})`,
+    detail: `${hit.region} writable ${s(took)} after +${s(t.at)} (bound ${s(t.boundMs)})`,
   };
 }
 
@@ -77,14 +87,9 @@ export function noPromotionIn(
   w: NonNullable<Expectations["noPromotion"]>[number],
 ): Check {
   const name = `no promotion ${w.why} (+${s(w.from)} to +${s(w.to)})`;
-  const bad = entries.filter((e) => e.kind === "promote" && e.at >= w.from && e.at < w.to);
-  if (bad.length === 0) return { name, ok: true, detail: "none asked of any cluster" };
-  const first = bad[0]!;
-  return {
-    name,
-    ok: false,
-    detail: `${first.kind === "promote" ? `${first.region} promoted at epoch ${first.epoch}` : ""} at +${s(first.at)}`,
-  };
+  const first = entries.filter(ofKind("promote")).find((e) => e.at >= w.from && e.at < w.to);
+  if (!first) return { name, ok: true, detail: "none asked of any cluster" };
+  return { name, ok: false, detail: `${first.region} promoted at epoch ${first.epoch} at +${s(first.at)}` };
 }
 
 export function writableAtEnd(entries: readonly LedgerEntry[], region: string): Check {
@@ -98,10 +103,23 @@ export function writableAtEnd(entries: readonly LedgerEntry[], region: string): 
   };
 }
 
+export function quietFrom(entries: readonly LedgerEntry[], from: number): Check {
+  const name = `no transition after start-up (from +${s(from)})`;
+  const moved = entries.filter(ofKind("transition")).filter((e) => e.at >= from);
+  const first = moved[0];
+  if (!first) return { name, ok: true, detail: "every machine kept its state" };
+  return {
+    name,
+    ok: false,
+    detail: `${first.region} ${first.from} -> ${first.to} at +${s(first.at)} (${moved.length} transition(s))`,
+  };
+}
+
 export function verdict(entries: readonly LedgerEntry[], expect: Expectations): Verdict {
   const checks: Check[] = [singleWriter(entries)];
   if (expect.takeover) checks.push(takeoverWithin(entries, expect.takeover));
   for (const w of expect.noPromotion ?? []) checks.push(noPromotionIn(entries, w));
+  if (expect.quietFrom !== undefined) checks.push(quietFrom(entries, expect.quietFrom));
   if (expect.endWritable) checks.push(writableAtEnd(entries, expect.endWritable));
   return { ok: checks.every((c) => c.ok), checks };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LedgerEntry } from "../../../src/demo/ledger.ts";
+import { scenarioNamed } from "../../../src/demo/scenarios.ts";
 import { verdict } from "../../../src/demo/verdict.ts";
 
 const w = (at: number, region: string, writable: boolean): LedgerEntry => ({
@@ -58,6 +59,39 @@ describe("verdict", () => {
     const v = verdict(ledger, { noPromotion: [{ from: 4000, to: 41_000, why: "while frozen" }] });
     expect(v.ok).toBe(false);
     expect(v.checks[1]!.detail).toBe("us promoted at epoch 2 at +40.0s");
+  });
+
+  it("fails a transition after start-up when nothing fails, and accepts those before", () => {
+    const t = (at: number): LedgerEntry => ({
+      at,
+      kind: "transition",
+      region: "us",
+      from: "standby.following",
+      to: "standby.suspecting",
+      reason: "",
+    });
+    expect(verdict([w(0, "eu", true), t(900)], { quietFrom: 6000 }).ok).toBe(true);
+    const v = verdict([w(0, "eu", true), t(900), t(7000)], { quietFrom: 6000 });
+    expect(v.ok).toBe(false);
+    expect(v.checks[1]!.detail).toBe("us standby.following -> standby.suspecting at +7.0s (1 transition(s))");
+  });
+
+  it("the scenarios' expectations take the times the steps really ran", () => {
+    const ran = new Map([
+      ["freeze", 4100],
+      ["kill eu", 6050],
+      ["release", 28_200],
+    ]);
+    const e = scenarioNamed("builtin", "freeze").expect(ran, 50_000);
+    expect(e.noPromotion).toEqual([{ from: 4100, to: 28_200, why: "while frozen" }]);
+    expect(e.takeover).toMatchObject({ at: 28_200, lost: "eu" });
+    expect(
+      scenarioNamed("unbound", "primary-region-down").expect(new Map([["kill eu", 6010]]), 42_000),
+    ).toMatchObject({
+      takeover: { at: 6010, boundMs: 32_000 },
+      endWritable: "us",
+    });
+    expect(() => scenarioNamed("builtin", "nope")).toThrow(/choose one of normal, primary-region-down/);
   });
 
   it("fails when the expected region is not the only writable one at the end", () => {
