@@ -53,6 +53,10 @@ Exit codes: 0 every invariant held, 1 one broke (or a runtime failure), 2 bad us
         `--witness unbound --port ${port}: unbound asks the regions' nameservers on port 53 (the glue has no port); use --port 53 or --witness builtin`,
       );
     const base = values["loopback-base"] !== undefined ? Number(values["loopback-base"]) : 110;
+    if (!Number.isInteger(base) || base < 1 || base > 240)
+      throw new UsageError(
+        `--loopback-base ${values["loopback-base"]}: must be an integer from 1 to 240 (addresses 127.0.0.N+1 to N+13)`,
+      );
     const setup = {
       witness: witness as "unbound" | "builtin",
       port: port ?? (root ? 53 : 5300),
