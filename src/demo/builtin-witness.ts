@@ -56,7 +56,7 @@ interface Outcome {
 const under = (name: string, zone: string) => name === zone || name.endsWith(`.${zone}`);
 
 export async function startBuiltinWitness(o: BuiltinWitnessOptions): Promise<BuiltinWitness> {
-  const perServerMs = o.perServerMs ?? 150;
+  const perServerMs = o.perServerMs ?? 300;
   const zone = o.zone.toLowerCase();
   const failedAt = new Map<string, number>();
   const key = (s: ServerAddress) => `${s.host}:${s.port}`;
