@@ -51,6 +51,16 @@ export default defineConfig({
       },
       {
         test: {
+          // End-to-end: network namespaces, veth links through a core router, iptables faults (root).
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: "dns",
           include: ["test/dns/**/*.test.ts"],
           testTimeout: 120_000,

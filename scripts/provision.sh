@@ -7,7 +7,7 @@
 #     their Go modules by scripts/kube-tools.sh, cached outside the clone in
 #     ${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools} (a fresh build takes many minutes)
 #   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, PowerDNS with its SQLite
-#     backend, dig, kdig, dnsperf, unbound for the witness tier)
+#     backend, dig, kdig, dnsperf, unbound for the witness tier; iproute2 and iptables for e2e)
 # Source it (`. scripts/provision.sh`) to get the right node on PATH.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +42,12 @@ command -v knotd >/dev/null 2>&1 || need_pkgs+=(knot)
 command -v pdns_server >/dev/null 2>&1 || need_pkgs+=(pdns-server)
 command -v unbound >/dev/null 2>&1 || need_pkgs+=(unbound)
 [ -f /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] || need_pkgs+=(pdns-backend-sqlite3)
+case " ${SPLITGUARD_TIERS:-} " in
+  *" e2e "*)
+    command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+    command -v iptables >/dev/null 2>&1 || need_pkgs+=(iptables)
+    ;;
+esac
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     say "missing Debian packages: ${need_pkgs[*]} (install them with apt-get as root)"; exit 1
@@ -76,5 +82,13 @@ case " ${SPLITGUARD_TIERS:-} " in
   *" kube "*)
     say "kube tier: kube-apiserver and etcd (scripts/kube-tools.sh)"
     bash "$ROOT/scripts/kube-tools.sh"
+    ;;
+esac
+
+# e2e tier: tools/netdelay (NFQUEUE packet delay, the stand-in for tc netem), built with Go.
+case " ${SPLITGUARD_TIERS:-} " in
+  *" e2e "*)
+    say "e2e tier: netdelay (scripts/e2e-tools.sh)"
+    bash "$ROOT/scripts/e2e-tools.sh" >/dev/null
     ;;
 esac

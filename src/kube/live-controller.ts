@@ -102,14 +102,11 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
   });
   const rt = runtime;
   const base = probePlan(config, heartbeatKey);
-  // The services are the FailoverServices' failover hosts, read at every round (they come and go).
+  // The services are the FailoverServices' hosts, read at every round (they come and go).
   const plan: ProbePlan = {
     ...base,
     get services() {
-      return world
-        .services()
-        .filter((s) => s.strategy === "failover")
-        .map((s) => s.host);
+      return world.services().map((s) => s.host);
     },
   };
   const prober = new Prober(

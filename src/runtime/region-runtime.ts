@@ -74,7 +74,18 @@ interface Running {
   lease: LeaseHandle | undefined;
   /** Lease mode: the highest attempt recorded (persisted before it was written). */
   leaseAttempt: LeaseAttempt | undefined;
+  /** Intents that failed, with the state they were carried out in (retried while it holds). */
+  failed: { readonly intent: Intent; readonly state: string }[];
 }
+
+/** Intents on the world that are retried after a failure (each is idempotent in the executor). */
+const RETRIED: ReadonlySet<Intent["type"]> = new Set([
+  "fenceCnpg",
+  "unfenceCnpg",
+  "promoteCnpg",
+  "demoteCnpg",
+  "emitEvent",
+]);
 
 export function timingOf(c: Config): ServiceTiming {
   return {
@@ -258,6 +269,20 @@ export class RegionRuntime {
       def.host,
     );
     run.lastEvidence = ev;
+    // A CNPG intent that failed (API error, timeout) is carried out again while the machine is
+    // still in the state that asked for it: the machine does not emit it twice, and waiting for
+    // CNPG to report a promotion that was never asked for would hold the service forever. One
+    // from a state the machine has left is dropped: it may contradict the newer decision.
+    const failed = run.failed.splice(0);
+    for (const f of failed)
+      if (f.state === run.state) this.enqueue(run, f.intent);
+      else
+        this.o.log.log("warn", "failed intent dropped: the machine has moved on", {
+          service: def.name,
+          decision: f.intent.type,
+          from: f.state,
+          now: run.state,
+        });
     run.actor.send({ type: "EVIDENCE", evidence: ev });
     // Keep localtargets current: the targets may change while the role does not.
     const p = this.published.get(def.host);
@@ -332,6 +357,7 @@ export class RegionRuntime {
       stopped: false,
       lease: undefined,
       leaseAttempt: obs.leaseAttempt,
+      failed: [],
     };
     const slog = log.child({ service: def.name });
     actor.on("*", (e) => {
@@ -388,7 +414,9 @@ export class RegionRuntime {
     run.chain = run.chain
       .then(() => (run.stopped ? undefined : this.o.world.execute(run.def, intent)))
       .catch((err: unknown) => {
-        this.o.log.log("error", "intent failed; the next round retries from what it observes", {
+        const retried = RETRIED.has(intent.type);
+        if (retried) run.failed.push({ intent, state: run.state });
+        this.o.log.log("error", retried ? "intent failed; retried next round" : "intent failed", {
           service: run.def.name,
           decision: intent.type,
           reason: (err as Error).message,

@@ -59,7 +59,8 @@ export function zoneView(
     const own = published.get(svc.host);
     const local = own && own.gate === "open" ? [...own.localTargets] : [];
     hosts.push({ name: svc.host, answer: answerFor(svc, own, peers, svc.regions), localTargets: local });
-    if (svc.strategy === "failover" && own)
+    // Every service's heartbeat, roundRobin too: its peers read our localtargets from it.
+    if (own)
       out.push({
         name: svc.host,
         role: own.role,

@@ -15,6 +15,8 @@ export interface UnboundConfOptions {
   /** The regions' responder addresses (the parent's delegation of Z). */
   readonly stubAddrs: readonly string[];
   readonly verbosity?: number;
+  /** Who may ask (access-control), default 127.0.0.0/8. */
+  readonly allow?: string;
   /** Extra `server:` lines (e.g. "infra-cache-max-rtt: 1000"). */
   readonly extra?: readonly string[];
   /** unbound-control over a socket in `dir`. */
@@ -44,7 +46,7 @@ export function unboundConf(o: UnboundConfOptions & { readonly dir: string }): s
   num-threads: 1
   so-reuseport: no
   do-ip6: no
-  access-control: 127.0.0.0/8 allow
+  access-control: ${o.allow ?? "127.0.0.0/8"} allow
   # the responders live on loopback
   do-not-query-localhost: no
   # no validation: no trust anchor, iterator only

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { main } from "../../src/cli/main.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { type LiveController, startLiveController } from "../../src/kube/live-controller.ts";
@@ -132,7 +133,9 @@ beforeAll(async () => {
         address: a,
         zone: ZONE,
         stubAddrs: Object.values(ADDR),
-        extra: ["infra-cache-max-rtt: 1000"],
+        // Queries to the responders leave from the witness's own address, so a test can cut the
+        // witnesses' path to a region without cutting the regions' direct path (both on loopback).
+        extra: ["infra-cache-max-rtt: 1000", `outgoing-interface: ${a}`],
       }),
     );
   await Promise.all([startRegion("eu"), startRegion("us")]);
@@ -144,6 +147,7 @@ afterEach((ctx) => {
 
 afterAll(async () => {
   await Promise.allSettled([...Object.values(live), ...extra].map((c) => c?.stop()));
+  await removeRules().catch(() => {});
   await Promise.allSettled(witnesses.map((w) => w.stop()));
   await Promise.allSettled(Object.values(envs).map((e) => e?.stop()));
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -320,6 +324,133 @@ it("planned switchover back to eu: the override executor demotes us, the token c
   } finally {
     cnpg.stop();
     specs.stop();
+  }
+}, 120_000);
+
+it("the CLI as the Helm chart starts it (--config, --listen :5353, --metrics, kube flags) joins us as a replica", async () => {
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((r) => {
+    stop = r;
+  });
+  const err: string[] = [];
+  const metricsPort = await freeTcpPort();
+  const exit = main(
+    [
+      "controller",
+      "--config",
+      join(dir, "us.yaml"),
+      "--listen",
+      "127.0.0.64:5353",
+      "--metrics",
+      `127.0.0.1:${metricsPort}`,
+      "--kubeconfig",
+      envs.us.kubeconfig(envs.us.userTokens.splitguard!),
+      "-n",
+      NS,
+      "--identity",
+      "us-cli",
+    ],
+    { out: () => {}, err: (l) => err.push(l), stopped },
+  );
+  try {
+    await until("the CLI controller is ready", 30_000, async () => {
+      const r = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined);
+      return r?.status === 200;
+    });
+    const [fromCli, fromLeader] = await Promise.all([
+      run("dig", ["@127.0.0.64", "-p", "5353", `db.${ZONE}`, "A", "+short", "+time=1", "+tries=1"]),
+      dig(ADDR.us, `db.${ZONE}`),
+    ]);
+    expect(fromCli.stdout.trim().split("\n")).toEqual(fromLeader);
+    const lines = err
+      .join("")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toContain("controller running");
+  } finally {
+    stop();
+  }
+  expect(await exit).toBe(0);
+}, 60_000);
+
+/** iptables rules on loopback for one test, removed in `finally` (and by afterAll). */
+const RULE_TAG = "splitguard-live-regions";
+async function dropWitnessesTo(address: string): Promise<void> {
+  for (const w of WITNESSES)
+    for (const proto of ["udp", "tcp"])
+      await run("iptables", [
+        "-w",
+        "-I",
+        "OUTPUT",
+        "-s",
+        w,
+        "-d",
+        address,
+        "-p",
+        proto,
+        "--dport",
+        "53",
+        "-m",
+        "comment",
+        "--comment",
+        RULE_TAG,
+        "-j",
+        "DROP",
+      ]);
+}
+async function removeRules(): Promise<void> {
+  const { stdout } = await run("iptables", ["-w", "-S", "OUTPUT"]);
+  for (const line of stdout.split("\n").filter((l) => l.includes(RULE_TAG)))
+    await run("iptables", [
+      "-w",
+      ...line
+        .replace(/^-A /, "-D ")
+        .split(" ")
+        .map((x) => x.replace(/^"|"$/g, "")),
+    ]);
+}
+
+it("the witnesses lose eu but us still sees it directly: no timer, no transition, for longer than promoteAfter", async () => {
+  await until("eu primary.serving, us following eu", 30_000, async () => {
+    const [e, u] = await Promise.all([status("eu"), status("us")]);
+    return e.state === "primary.serving" && u.state === "standby.following";
+  });
+  // Earlier cases stopped eu's responder, and unbound remembers a dead server for minutes
+  // (docs/prober.md): start from witnesses that vouch for eu again.
+  await Promise.all(witnesses.map((w) => w.control("flush_infra", "all")));
+  await until("every witness vouches for eu (from us's view)", 40_000, async () =>
+    (await status("us")).witnesses?.every((w) => w.peers.eu === "up"),
+  );
+  const from = logs.length;
+  const cutAt = Date.now();
+  try {
+    await dropWitnessesTo(ADDR.eu);
+    // The witnesses now give up on eu (SERVFAIL: down votes from us's view, self(w) fails for eu).
+    const u = await until("us's witnesses no longer vouch for eu", 40_000, async () => {
+      const st = await status("us");
+      return st.witnesses?.every((w) => w.peers.eu !== "up") ? st : undefined;
+    });
+    // A sighting by any path outweighs a down-quorum (DESIGN §4): us sees eu directly.
+    const lostMs = Date.now() - cutAt;
+    expect(u.peers?.[0]).toMatchObject({ region: "eu", seen: "up", direct: true });
+    expect(u.timer).toBeNull();
+    await new Promise((r) => setTimeout(r, (PROMOTE_AFTER_S + 4) * 1000));
+    const [e, u2] = await Promise.all([status("eu"), status("us")]);
+    // eu keeps its gate: no self-quorum, but every peer acknowledges it directly (DESIGN §5).
+    expect(e.state).toBe("primary.serving");
+    expect(e.conditions?.find((c) => c.type === "SelfQuorum")?.status).toBe("False");
+    expect(u2).toMatchObject({ state: "standby.following", timer: null });
+    expect(logs.slice(from).filter((l) => / -> /.test(l))).toEqual([]);
+    expect(await dig(ADDR.us, `db.${ZONE}`)).toEqual([TARGET.eu]);
+    const votes = u2.witnesses?.map((w) => w.peers.eu).join(", ");
+    console.log(
+      `witnesses cut from eu: none vouched for eu after ${(lostMs / 1000).toFixed(1)} s; ${PROMOTE_AFTER_S + 4} s later ` +
+        `us saw eu as [${votes}] through them and up directly; 0 transitions`,
+    );
+  } finally {
+    await removeRules();
+    await Promise.all(witnesses.map((w) => w.control("flush_infra", "all").catch(() => "")));
   }
 }, 120_000);
 

@@ -30,8 +30,9 @@ export const probe = defineCommand({
   usage: "--config FILE [-o json]",
   help: `Asks every configured witness for this region's own heartbeat and for every peer's (fresh
 nonce per question), and every NS address of every peer directly, exactly as one round of the
-controller does. Prints the self-quorum, each peer's verdict (up / down by quorum / unknown) and
-every question with its answer, RCODE and latency.
+controller does. Prints the self-quorum, each peer's verdict (up: sighted by any path; down: a
+down-quorum and no sighting, as the state machine counts a peer lost; unknown) and every question
+with its answer, RCODE and latency.
 
 Options:
   --config FILE     the splitguard configuration (YAML)
@@ -58,7 +59,8 @@ configuration.`,
     const peers = plan.peers.map((p) => {
       const v = peerVerdict(configured, round.evidence, p.name);
       const d = round.evidence.direct[p.name];
-      const verdict = v.downQuorum ? "down" : v.up.length > 0 || d?.reachable ? "up" : "unknown";
+      // The machine's rule (src/core/decision.ts): a sighting by any path outweighs a down-quorum.
+      const verdict = v.up.length > 0 || d?.reachable ? "up" : v.downQuorum ? "down" : "unknown";
       return { peer: p.name, verdict, direct: d?.reachable ?? false, votes: v, detail: d?.detail };
     });
     if (values.output === "json") {

@@ -105,7 +105,10 @@ class MemoryWorld implements RegionWorld {
       hold: this.hold,
     };
   }
+  /** Intent types that fail once (an API error) before they succeed. */
+  readonly failOnce = new Set<Intent["type"]>();
   async execute(_svc: ServiceDef, i: Intent) {
+    if (this.failOnce.delete(i.type)) throw new Error(`${i.type}: 503 from the API server`);
     this.executed.push(i.type);
     if (i.type === "openGate") this.gate = true;
     if (i.type === "closeGate") this.gate = false;
@@ -314,5 +317,18 @@ describe("RegionRuntime", () => {
     for (let i = 0; i < 20; i++) await step("down");
     expect(rt.states()).toEqual({});
     expect(world.executed).toEqual([]);
+  });
+
+  it("a CNPG intent that failed is carried out again next round while the machine still wants it", async () => {
+    const { world, rt, step } = setup();
+    world.failOnce.add("promoteCnpg");
+    await step("up");
+    for (let i = 0; i < 100 && rt.states().db !== "primary.serving"; i++) await step("down");
+    expect(world.failOnce.has("promoteCnpg"), "the first promoteCnpg failed").toBe(false);
+    expect(
+      world.executed.filter((t) => t === "promoteCnpg"),
+      "carried out again, once",
+    ).toEqual(["promoteCnpg"]);
+    expect(rt.states()).toEqual({ db: "primary.serving" });
   });
 });

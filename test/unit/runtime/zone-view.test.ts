@@ -72,6 +72,15 @@ describe("zoneView", () => {
   });
 });
 
+describe("zoneView, roundRobin", () => {
+  it("publishes a roundRobin service's heartbeat too (its peers read our localtargets from it)", () => {
+    const v = zoneView([RR], new Map([["web", own("open", "web")]]), {}, { hosts: [], services: [] });
+    expect(v.services).toEqual([
+      expect.objectContaining({ name: "web", gateOpen: true, localTargets: ["10.0.0.1"] }),
+    ]);
+  });
+});
+
 describe("restoredFrom", () => {
   it("reads role, epoch, primary and the timers back from status; frozen restores no role", () => {
     expect(

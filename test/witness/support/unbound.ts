@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { systemClock } from "../../../src/shell/system-clock.ts";
-import { spawnUnbound } from "../../../src/shell/unbound.ts";
+import { unboundConf as sharedConf, spawnUnbound } from "../../../src/shell/unbound.ts";
 
 const run = promisify(execFile);
 
@@ -14,6 +14,8 @@ export interface UnboundOptions {
   readonly zone: string;
   /** The regions' responder addresses (the parent's delegation of Z). */
   readonly stubAddrs: readonly string[];
+  /** Who may ask (access-control), default 127.0.0.0/8. */
+  readonly allow?: string;
   /** Extra `server:` lines (e.g. "infra-host-ttl: 60"). */
   readonly extra?: readonly string[];
 }
@@ -30,6 +32,11 @@ export interface Unbound {
 
 /** The tier's unbound: timestamps in its log, verbosity 1, unbound-control. */
 const TIER = { verbosity: 1, control: true } as const;
+
+/** The tier's configuration file (the e2e tier writes it for an unbound in a namespace). */
+export function unboundConf(o: UnboundOptions, dir: string): string {
+  return sharedConf({ ...o, ...TIER, dir, extra: ["log-time-ascii: yes", ...(o.extra ?? [])] });
+}
 
 export async function startUnbound(o: UnboundOptions): Promise<Unbound> {
   // SG_KEEP_UNBOUND=1 keeps the config and log for a post-mortem.
