@@ -35,6 +35,8 @@ export interface BuiltinWitnessOptions {
   readonly gluePort: number;
   readonly clock: Clock;
   readonly perServerMs?: number;
+  /** The demo's isolation: questions to these servers are lost (they time out). */
+  readonly blocked?: (host: string) => boolean;
 }
 
 export interface BuiltinWitness {
@@ -62,6 +64,11 @@ export async function startBuiltinWitness(o: BuiltinWitnessOptions): Promise<Bui
   const key = (s: ServerAddress) => `${s.host}:${s.port}`;
 
   const ask = async (server: ServerAddress, q: Question): Promise<DecodedMessage | undefined> => {
+    if (o.blocked?.(server.host)) {
+      await new Promise<void>((r) => o.clock.setTimeout(() => r(), perServerMs));
+      failedAt.set(key(server), o.clock.now());
+      return undefined;
+    }
     const wire = encodeMessage({
       id: randomInt(0, 0x10000),
       flags: { ...NO_FLAGS, opcode: Opcode.QUERY },

@@ -3,16 +3,16 @@
 // UDP/TCP server), the real prober over real DNS sockets every probe.interval, and the region
 // runtime driving the real service machine, whose intents go to the in-memory cluster.
 //
-// The only thing not real is the partition: the prober's transport is wrapped so that questions to
-// the addresses `cut(host)` names are dropped (they time out after the whole budget, as a lost
-// packet does). That cuts the direct path between the regions without network namespaces; the
-// witnesses, which stand in for resolvers elsewhere on the internet, still reach both regions.
+// The only things not real are the partition and the isolation: the prober's transport is wrapped
+// so that questions to the addresses `cut(host)` names are dropped (they time out after the whole
+// budget, as a lost packet does), and the responder drops queries from the sources `deaf(client)`
+// names. That cuts paths between regions and witnesses without network namespaces.
 import type { Config } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
 import { ProbeLoop } from "../core/probe-loop.ts";
 import { type ProbePlan, type ProbeRound, Prober, type ProbeTransport } from "../core/prober.ts";
 import { dnsProbeTransport } from "../dns/probe-transport.ts";
-import { type RunningServer, startDnsServer } from "../dns/server.ts";
+import { type QueryHandler, type RunningServer, startDnsServer } from "../dns/server.ts";
 import { standaloneView } from "../dns/zone-model.ts";
 import type { LogFields, Logger } from "../log.ts";
 import { LiveZone } from "../runtime/live-zone.ts";
@@ -31,6 +31,8 @@ export interface DemoRegionOptions {
   readonly plan: ProbePlan;
   /** Partition: whether a question to this address is dropped now. */
   readonly cut: (host: string) => boolean;
+  /** Isolation: whether the responder drops a query from this source address now. */
+  readonly deaf?: (client: string | undefined) => boolean;
   readonly ledger: Ledger;
   /** Every probe round, after the runtime processed it. */
   readonly onRound?: (r: ProbeRound) => void;
@@ -125,7 +127,17 @@ export class DemoRegion {
       },
       (e) => ledger.note(`probe round failed: ${(e as Error).message}`, config.region),
     );
-    this.server = await startDnsServer(zone, this.o.listen.host, this.o.listen.port, { now: clock.now });
+    const deaf = this.o.deaf;
+    const handler: QueryHandler = deaf
+      ? {
+          // A query the isolation cuts is lost on the way: no answer at all.
+          handle: (q, t, client) => (deaf(client) ? undefined : zone.handle(q, t, client)),
+          get validCookie() {
+            return zone.validCookie;
+          },
+        }
+      : zone;
+    this.server = await startDnsServer(handler, this.o.listen.host, this.o.listen.port, { now: clock.now });
     this.runtime = runtime;
     this.loop = loop;
     loop.start();

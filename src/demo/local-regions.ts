@@ -56,6 +56,7 @@ export interface Snapshot {
   /** The failover host's A answer through each witness. */
   readonly answers: readonly { readonly witness: string; readonly answer: string }[];
   readonly partitioned: boolean;
+  readonly isolated: readonly string[];
   readonly frozen: boolean;
   readonly switchoverTo: string | undefined;
 }
@@ -83,6 +84,8 @@ export class LocalRegions {
   private readonly answers = new Map<string, string>();
   private answerLine = "";
   private partitioned = false;
+  /** Regions cut from everyone: the witnesses and the other region. */
+  private readonly isolated = new Set<DemoRegionName>();
   private frozen = false;
   private switchover: Override | undefined;
   private seq = 0;
@@ -129,6 +132,7 @@ export class LocalRegions {
               stubs: stubs.map((host) => ({ host, port: layout.port })),
               gluePort: layout.port,
               clock,
+              blocked: (host) => this.isolatedAddress(host),
             });
       this.stops.push(() => s.stop());
     }
@@ -157,6 +161,7 @@ export class LocalRegions {
         keys: [key],
       };
       const others = new Set(DEMO_REGIONS.filter((r) => r !== name).map((r) => layout.regions[r]));
+      const witnesses = new Set(layout.witnesses);
       const region = new DemoRegion({
         config,
         heartbeatKey: key,
@@ -164,7 +169,9 @@ export class LocalRegions {
         world,
         listen: { host: layout.regions[name], port: layout.port },
         plan,
-        cut: (host) => this.partitioned && others.has(host),
+        cut: (host) =>
+          this.isolated.has(name) || (others.has(host) && (this.partitioned || this.isolatedAddress(host))),
+        deaf: (client) => this.isolated.has(name) && client !== undefined && witnesses.has(client),
         ledger: this.ledger,
       });
       this.regions.set(name, { name, cluster, world, region });
@@ -252,10 +259,31 @@ export class LocalRegions {
     this.ledger.note("FAULT: partition between eu and us (direct path dropped; witnesses see both)");
   }
 
-  /** Heal the partition and bring back every lost region. */
+  /** Whether this address is an isolated region's responder. */
+  private isolatedAddress(host: string): boolean {
+    return [...this.isolated].some((r) => this.o.layout.regions[r] === host);
+  }
+
+  /**
+   * The region is cut from everyone (witnesses and the other region) but keeps running: the
+   * classic split-brain case. It must fence itself before the other region promotes.
+   */
+  isolate(name: string): void {
+    const r = this.get(name);
+    if (this.isolated.has(r.name)) return;
+    this.isolated.add(r.name);
+    this.ledger.note(
+      `FAULT: region ${name} isolated (cut from the witnesses and from the other region)`,
+      name,
+    );
+  }
+
+  /** Heal the partition and every isolation, and bring back every lost region. */
   async heal(): Promise<void> {
     if (this.partitioned) this.ledger.note("partition healed");
+    if (this.isolated.size) this.ledger.note(`isolation of ${[...this.isolated].join(", ")} healed`);
     this.partitioned = false;
+    this.isolated.clear();
     for (const r of this.regions.values()) await this.revive(r.name);
   }
 
@@ -334,6 +362,7 @@ export class LocalRegions {
       regions,
       answers: this.o.layout.witnesses.map((w) => ({ witness: w, answer: this.answers.get(w) ?? "…" })),
       partitioned: this.partitioned,
+      isolated: [...this.isolated],
       frozen: this.frozen,
       switchoverTo: this.switchover?.region,
     };

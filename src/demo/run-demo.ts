@@ -91,7 +91,7 @@ export async function runScenario(
 const KEYS_NONE = "scripted: no keys (Ctrl-C stops)";
 
 const KEYS =
-  "keys: [1] kill/revive eu  [2] kill/revive us  [p] partition  [h] heal  [f] freeze/release  [s] switchover  [q] quit";
+  "keys: [1] kill/revive eu  [2] kill/revive us  [p] partition  [i] isolate the primary  [h] heal  [f] freeze/release  [s] switchover  [q] quit";
 
 /** The live view: one frame every half second, faults on keys, until q or Ctrl-C. */
 export async function runInteractive(
@@ -122,6 +122,10 @@ export async function runInteractive(
       "1": () => (d.isUp("eu") ? d.kill("eu") : d.revive("eu")),
       "2": () => (d.isUp("us") ? d.kill("us") : d.revive("us")),
       p: () => d.partition(),
+      i: () => {
+        const primary = d.writable()[0];
+        if (primary) d.isolate(primary);
+      },
       h: () => d.heal(),
       f: () => (d.isFrozen ? d.release() : d.freeze()),
       s: () => d.requestSwitchover(),

@@ -79,6 +79,19 @@ export function scenarios(w: WitnessKind): readonly Scenario[] {
       }),
     },
     {
+      name: "primary-isolated",
+      summary: "eu is cut from the witnesses and from us but keeps running: it fences, then us promotes",
+      durationMs: START + bound + 8_000,
+      steps: [
+        { at: START, label: "isolate eu", run: (d) => d.isolate("eu") },
+        { at: START + bound, label: "heal", run: (d) => d.heal() },
+      ],
+      expect: (ran) => ({
+        takeover: { at: at(ran, "isolate eu"), lost: "eu", boundMs: bound, why: "eu cut from every witness" },
+        endWritable: "us",
+      }),
+    },
+    {
       name: "planned-switchover",
       summary: "a switchover override hands eu's role to us with CNPG's demotion token",
       durationMs: START + 16_000,

@@ -29,7 +29,14 @@ export async function startUnboundWitness(
 ): Promise<UnboundWitness> {
   try {
     const u = await spawnUnbound(
-      { address, zone, stubAddrs: stubs, extra: ["infra-cache-max-rtt: 1000"] },
+      // Queries leave from its own address, so a region's responder can tell each witness apart
+      // (the isolation fault drops theirs).
+      {
+        address,
+        zone,
+        stubAddrs: stubs,
+        extra: ["infra-cache-max-rtt: 1000", `outgoing-interface: ${address}`],
+      },
       clock,
     );
     return { address, stop: u.stop };

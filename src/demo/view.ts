@@ -95,6 +95,7 @@ export function frame(
 ): string {
   const flags = [
     s.partitioned ? st.red("PARTITIONED") : "",
+    ...s.isolated.map((r) => st.red(`${r} ISOLATED`)),
     s.frozen ? st.yellow("FROZEN") : "",
     s.switchoverTo ? st.yellow(`switchover to ${s.switchoverTo}`) : "",
   ].filter(Boolean);

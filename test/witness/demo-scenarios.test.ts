@@ -1,7 +1,8 @@
 // `splitguard demo --scenario NAME --non-interactive` as a user runs it: a process with two
 // regions, three witnesses and real DNS on loopback. One run with unbound witnesses on port 53
-// (the region is really lost, the standby promotes), one with the built-in witness on a high port
-// (the regions are cut from each other, nobody promotes). Both in parallel, on their own addresses.
+// (the region is really lost, the standby promotes), two with the built-in witness on high ports
+// (the regions cut from each other: nobody promotes; the primary cut from everyone: it fences,
+// then the standby promotes). All in parallel, on their own addresses.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -38,8 +39,8 @@ const linesOf = (out: string, region: string) =>
     .filter((l) => l.startsWith(`${region} `));
 
 describe("splitguard demo scenarios", () => {
-  it("primary-region-down (unbound) promotes us within its bound; inter-region-partition (built-in) promotes nobody", async () => {
-    const [down, cut] = await Promise.all([
+  it("primary-region-down (unbound) promotes us within its bound; inter-region-partition (built-in) promotes nobody; primary-isolated (built-in) fences eu before us promotes", async () => {
+    const [down, cut, isolated] = await Promise.all([
       runDemo(["--scenario", "primary-region-down", "--witness", "unbound", "--loopback-base", "170"]),
       runDemo([
         "--scenario",
@@ -50,6 +51,16 @@ describe("splitguard demo scenarios", () => {
         "25353",
         "--loopback-base",
         "190",
+      ]),
+      runDemo([
+        "--scenario",
+        "primary-isolated",
+        "--witness",
+        "builtin",
+        "--port",
+        "25354",
+        "--loopback-base",
+        "210",
       ]),
     ]);
     expect(down.code, down.out).toBe(0);
@@ -85,6 +96,16 @@ describe("splitguard demo scenarios", () => {
     ]);
     expect(cut.out).toMatch(/ok {3}no promotion while eu keeps its witness quorum/);
     expect(cut.out).toContain("verdict: PASS, no invariant broke");
+
+    // The isolated primary keeps running: it must fence before us is asked to promote.
+    expect(isolated.code, isolated.out).toBe(0);
+    const all = isolated.out.split("\n");
+    const fenced = all.findIndex((l) => /eu {2}primary\.atRisk -> fenced/.test(l));
+    const promoted = all.findIndex((l) => l.includes("us  CNPG promotion asked (epoch 2)"));
+    expect(fenced, isolated.out).toBeGreaterThan(0);
+    expect(promoted, isolated.out).toBeGreaterThan(fenced);
+    expect(isolated.out).toMatch(/eu {2}fenced -> standby\.following/);
+    expect(isolated.out).toContain("verdict: PASS, no invariant broke");
   });
 
   it("refuses unbound on a port other than 53, and an unknown scenario, with exit code 2", async () => {

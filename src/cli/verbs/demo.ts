@@ -23,8 +23,8 @@ Options:
   --loopback-base N   regions at 127.0.0.(N+1, N+2), witnesses at 127.0.0.(N+11..N+13); default 110
   --list              list the scenarios
 
-Keys in the live view: 1/2 kill or revive eu/us, p partition, h heal, f freeze/release,
-s switchover, q quit.
+Keys in the live view: 1/2 kill or revive eu/us, p partition, i isolate the primary, h heal,
+f freeze/release, s switchover, q quit.
 
 Exit codes: 0 every invariant held, 1 one broke (or a runtime failure), 2 bad usage.`,
   options: {
