@@ -71,7 +71,11 @@ fi
 # npm packages: reinstall only when the lockfile or the node major changed.
 stamp="$ROOT/node_modules/.splitguard-stamp"
 want="$(node --version) $(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+if [ -L "$ROOT/node_modules" ]; then
+  # A worktree sharing another checkout's node_modules through a symlink: npm ci would empty the
+  # target (it did, once), so the packages are left to the checkout that owns them.
+  say "node_modules is a symlink to $(readlink "$ROOT/node_modules"): not reinstalling it from here"
+elif [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "npm ci"
   (cd "$ROOT" && npm ci --no-audit --no-fund >/dev/null)
   echo "$want" > "$stamp"

@@ -55,6 +55,11 @@ export const commands: readonly VerbEntry[] = [
     "run the Kubernetes controller for this region (in-cluster or against a kubeconfig)",
     () => import("./verbs/controller.ts").then((m) => m.controllerVerb),
   ),
+  verb(
+    ["demo"],
+    "run two regions, three witnesses and real DNS on loopback, with faults on keys or scripted",
+    () => import("./verbs/demo.ts").then((m) => m.demo),
+  ),
   verb(["simulate"], "run partition simulations in virtual time against the real state machines", () =>
     import("./verbs/simulate.ts").then((m) => m.simulate),
   ),
