@@ -51,6 +51,27 @@ export default defineConfig({
       },
       {
         test: {
+          // The Helm chart with helm and kubeconform built from their Go modules
+          // (scripts/chart-tools.sh), installed into a real kube-apiserver like the kube tier's.
+          name: "chart",
+          include: ["test/chart/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // Operations: promtool on the alert rules and the metrics, a real Alertmanager on
+          // loopback for notifications, the runbooks' commands and manifests.
+          name: "ops",
+          include: ["test/ops/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           // End-to-end: network namespaces, veth links through a core router, iptables faults (root).
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],

@@ -22,6 +22,7 @@ import {
 } from "../src/core/decision.ts";
 import type { CnpgStatus, Override, PublishedRole, ServiceEvidence } from "../src/core/evidence.ts";
 import type { LeaseGoal, LeaseView } from "../src/core/lease-core.ts";
+import { decideFailsafe, type FailsafeDecision, type PeerFailsafeAck } from "../src/core/lease-failsafe.ts";
 import type { Intent } from "./intents.ts";
 
 /** What status keeps across restarts (FailoverService status): timers as timestamps. */
@@ -59,6 +60,10 @@ export interface ServiceContext {
   readonly primary: string | null;
   readonly a: Assessment | null;
   readonly lease: LeaseView | null;
+  /** This incarnation has held the lease at least once (the failsafe only keeps such a primary). */
+  readonly leaseEverHeld: boolean;
+  /** Lease failsafe: each peer's latest direct answer; dropped in a round it does not answer directly. */
+  readonly acks: Readonly<Record<string, PeerFailsafeAck>>;
   readonly cnpg: CnpgStatus;
   readonly overrides: readonly Override[];
   readonly handled: readonly string[];
@@ -122,10 +127,54 @@ function newerClaim(c: ServiceContext, fenced = false): { region: string; epoch:
   return undefined;
 }
 
+/** The lease failsafe's verdict now (lease-failsafe.ts); "fence" whenever it is off. */
+function failsafe(c: ServiceContext): FailsafeDecision {
+  const f = c.spec.leaseFailsafe;
+  return decideFailsafe({
+    enabled: c.spec.safety === "lease" && f !== undefined,
+    now: now(c),
+    self: c.spec.region,
+    peers: peersOf(c.spec),
+    leaseHeldUntil: c.leaseEverHeld ? c.leaseHoldUntil : undefined,
+    epoch: c.epoch,
+    ttlMs: f?.ttlMs ?? 0,
+    acks: new Map(Object.entries(c.acks)),
+  });
+}
+
 /** The deadline by which a primary at risk closes its gate and fences. */
 export function fenceDeadline(c: ServiceContext): number {
-  if (c.spec.safety === "lease") return c.leaseHoldUntil;
+  if (c.spec.safety === "lease") {
+    // Past the lease's expiry only while the failsafe holds, and then only until the oldest
+    // acknowledgement it rests on runs out (askedAt + ttl).
+    if (c.spec.leaseFailsafe === undefined) return c.leaseHoldUntil;
+    const d = failsafe(c);
+    return d.kind === "serve" ? Math.max(d.until, c.leaseHoldUntil) : c.leaseHoldUntil;
+  }
   return c.lastHealthyAt + c.spec.timing.fenceAfterMs;
+}
+
+/**
+ * A peer's direct answer this round as a failsafe acknowledgement (lease-failsafe.ts). Only the
+ * direct path counts: a witness resolver relaying the peer's heartbeat proves nothing about the
+ * link between the two regions. A peer acknowledges us as primary when it follows our epoch (in
+ * lease mode each epoch has exactly one holder) and does not claim to be primary itself.
+ */
+function directAcks(c: ServiceContext, ev: ServiceEvidence): Record<string, PeerFailsafeAck> {
+  const out: Record<string, PeerFailsafeAck> = {};
+  for (const p of peersOf(c.spec)) {
+    const d = ev.direct[p];
+    const r = d?.reachable ? d.heartbeat?.services[ev.service] : undefined;
+    if (!r) continue;
+    out[p] = {
+      askedAt: ev.startedAt,
+      // Only an explicit "no majority" acknowledges; a peer that does not say counts as reaching one.
+      reachesMajority: r.leaseMajority !== false,
+      primary: r.epoch === c.epoch && r.role !== "primary" && r.role !== "promoting" ? c.spec.region : "",
+      epoch: r.epoch,
+    };
+  }
+  return out;
 }
 
 function lostFor(c: ServiceContext, region: string): number {
@@ -159,10 +208,12 @@ const WHY = {
     `restored: CNPG reports ${c.cnpg.role}${c.cnpg.fenced ? " (fenced)" : ""}, status role ${c.restored?.role ?? "none"}, epoch ${c.epoch}`,
   atRisk: (c: ServiceContext) =>
     `primary at risk: ${healthReason(c.spec, c.a, c.lease)}; fencing at ${fenceDeadline(c)} unless it recovers`,
+  failsafe: (c: ServiceContext) =>
+    `lease expired at ${c.leaseHoldUntil}; failsafe: ${failsafe(c).reason}; keeping the gate open until ${fenceDeadline(c)} unless a fresh acknowledgement extends it`,
   recovered: (c: ServiceContext) => `primary healthy again: ${healthReason(c.spec, c.a, c.lease)}`,
   fence: (c: ServiceContext) =>
     c.spec.safety === "lease"
-      ? `lease not renewed by its expiry (${c.leaseHoldUntil}): closing the gate and fencing CNPG so a contender can take over safely`
+      ? `lease not renewed by its expiry (${c.leaseHoldUntil})${c.spec.leaseFailsafe ? ` (failsafe: ${failsafe(c).reason})` : ""}: closing the gate and fencing CNPG so a contender can take over safely`
       : `no self-quorum and no direct acknowledgement from every peer since ${c.lastHealthyAt} (fenceAfter ${c.spec.timing.fenceAfterMs} ms): closing the gate and fencing CNPG before any standby may promote`,
   resume: (c: ServiceContext) =>
     `fenced primary may serve again: ${healthReason(c.spec, c.a, c.lease)}; no peer claims a newer epoch than ${c.epoch}`,
@@ -247,6 +298,16 @@ export const serviceMachine = setup({
     unhealthy: ({ context: c }) => !primaryHealthy(c.spec, c.a, c.lease),
     // The fence deadline has passed (checked every round as well as by the delay).
     fenceDue: ({ context: c }) => now(c) >= fenceDeadline(c),
+    // Safety point (DESIGN §5, lease failsafe): the lease has expired, yet the gate may stay open
+    // because EVERY peer answered directly, within ttl of our question, that it cannot reach a lease
+    // majority, follows our epoch and knows none newer. No region can take the lease without a
+    // majority, and a region that regains one waits ttl + margin from then (lease-core readRound),
+    // beyond the ttl for which its acknowledgement counts here. Any peer silent, reaching a
+    // majority, or following someone else ends it, and the primary fences as without the failsafe.
+    failsafeHolds: ({ context: c }) => {
+      const d = failsafe(c);
+      return d.kind === "serve" && d.basis === "failsafe";
+    },
     // A peer claims primary with a newer epoch (or the same epoch and higher priority): the epoch is
     // the fencing token, so the older claim yields, whatever our own evidence says.
     newerPrimaryElsewhere: ({ context: c }) => newerClaim(c) !== undefined,
@@ -340,6 +401,7 @@ export const serviceMachine = setup({
         const healthy = primaryHealthy(c.spec, c.a, lease);
         return {
           lease,
+          leaseEverHeld: c.leaseEverHeld || lease.held,
           // Holding the lease at epoch e makes e our fencing token (epochs only increase).
           epoch: lease.held && lease.epoch !== null && lease.epoch > c.epoch ? lease.epoch : c.epoch,
           leaseHoldUntil: lease.held && lease.holdUntil !== null ? lease.holdUntil : c.leaseHoldUntil,
@@ -358,6 +420,7 @@ export const serviceMachine = setup({
         cnpg: ev.local.cnpg.role === "unknown" ? c.cnpg : ev.local.cnpg,
         overrides: ev.overrides,
         lostSince,
+        acks: c.spec.leaseFailsafe ? directAcks(c, ev) : {},
         selfQuorumSince: a.self.ok ? (c.selfQuorumSince ?? t) : null,
         healthySince: healthy ? (c.healthySince ?? t) : null,
         lastHealthyAt: witnessHealthy ? t : c.lastHealthyAt,
@@ -442,6 +505,8 @@ export const serviceMachine = setup({
       primary: r?.primary ?? input.cnpg.primary ?? (input.cnpg.role === "primary" ? input.spec.region : null),
       a: null,
       lease: null,
+      leaseEverHeld: false,
+      acks: {},
       cnpg: input.cnpg,
       overrides: [],
       handled: [],
@@ -535,10 +600,19 @@ export const serviceMachine = setup({
         atRisk: {
           entry: [{ type: "publish", params: { role: "primary", gate: "open" } }],
           after: {
-            fenceDeadline: {
-              target: "#service.fenced",
-              actions: [{ type: "decide", params: { to: "fenced", why: "fence" } }],
-            },
+            fenceDeadline: [
+              {
+                // Re-entered to schedule the next deadline: the acknowledgements it rests on expire.
+                guard: "failsafeHolds",
+                target: "atRisk",
+                reenter: true,
+                actions: [{ type: "decide", params: { to: "primary.atRisk", why: "failsafe" } }],
+              },
+              {
+                target: "#service.fenced",
+                actions: [{ type: "decide", params: { to: "fenced", why: "fence" } }],
+              },
+            ],
           },
           on: {
             EVALUATE: [

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build kube-apiserver and etcd from their Go modules at pinned versions, once per machine.
-# Binaries are cached OUTSIDE the clone so every worktree and CI rerun on this machine reuses them:
+# Binaries are cached OUTSIDE the clone so every worktree and CI rerun on this machine reuses them
+# (the build and the cache are scripts/go-build-lib.sh's, shared with scripts/chart-tools.sh):
 #   ${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools}/kube-apiserver-<version>/kube-apiserver
 #   ${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools}/etcd-<version>/etcd
 # Idempotent: a present binary (with its .ok stamp) is not rebuilt. Prints progress and timings.
@@ -16,45 +17,19 @@ KUBE_VERSION="${SPLITGUARD_KUBE_VERSION:-v1.36.3}"
 ETCD_VERSION="${SPLITGUARD_ETCD_VERSION:-v3.6.16}"
 CNPG_VERSION="v1.30.0"
 GATEWAY_VERSION="v1.6.1"
-CACHE="${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools}"
 
 say() { printf '[kube-tools] %s\n' "$*" >&2; }
-command -v go >/dev/null 2>&1 || { say "go is required (Go 1.26)"; exit 1; }
-
-build_wrapper() { # name version dir gomod-body pkg ldflags
-  local name=$1 version=$2 dir=$3 body=$4 pkg=$5 ldflags=$6
-  local out="$dir/$name"
-  if [ -x "$out" ] && [ -f "$dir/.ok" ]; then
-    say "$name $version cached at $out"
-    return 0
-  fi
-  local work
-  work="$(mktemp -d "${TMPDIR:-/tmp}/splitguard-build-$name.XXXXXX")"
-  trap 'rm -rf "$work"' RETURN
-  printf '%s\n' "$body" > "$work/go.mod"
-  say "building $name $version (a fresh build takes many minutes; cached afterwards)"
-  local t0=$SECONDS
-  (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$work/$name" "$pkg")
-  mkdir -p "$dir"
-  mv "$work/$name" "$out"
-  cp "$work/go.mod" "$dir/build.go.mod"
-  [ -f "$work/go.sum" ] && cp "$work/go.sum" "$dir/build.go.sum"
-  printf 'built %s in %ss with %s\n' "$(date -u +%FT%TZ)" $((SECONDS - t0)) "$(go version)" > "$dir/.ok"
-  say "built $name $version in $((SECONDS - t0))s -> $out"
-}
+# shellcheck source=go-build-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/go-build-lib.sh"
 
 # --- etcd -------------------------------------------------------------------------------
-etcd_mod="module splitguard.local/build-etcd
-
-go 1.26
-
-require go.etcd.io/etcd/server/v3 $ETCD_VERSION"
-build_wrapper etcd "$ETCD_VERSION" "$CACHE/etcd-$ETCD_VERSION" "$etcd_mod" \
+build_wrapper etcd "$ETCD_VERSION" "$CACHE/etcd-$ETCD_VERSION" \
+  "$(wrapper_mod etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION")" \
   go.etcd.io/etcd/server/v3 "-s -w"
 
 # --- kube-apiserver ---------------------------------------------------------------------
 kdir="$CACHE/kube-apiserver-$KUBE_VERSION"
-if ! { [ -x "$kdir/kube-apiserver" ] && [ -f "$kdir/.ok" ]; }; then
+if ! tool_cached "$kdir" kube-apiserver; then
   upstream_mod="$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
   staging_ver="v0.${KUBE_VERSION#v1.}"
   replaces="$(sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/src/.*#\1 => \1 '"$staging_ver"'#p' "$upstream_mod")"

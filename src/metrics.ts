@@ -235,50 +235,295 @@ export class ProbeMetrics {
   }
 }
 
-/**
- * The long-running controller's metrics: the prober's (ProbeMetrics) plus the machines' and the
- * zone's, with the names operators already query (DESIGN §7): `splitbrain_promotions_total`,
- * `k8gb_gslb_healthy_records`, and splitguard's own transition counter.
- */
-export class RuntimeMetrics {
-  readonly probe: ProbeMetrics;
-  readonly promotions: Counter<"service">;
-  readonly transitions: Counter<"service" | "to">;
-  readonly healthyRecords: Gauge<"name">;
+/** A service's role as the controller reports it (one-hot in `splitguard_service_role`). */
+export const ROLES = ["primary", "standby", "promoting", "demoting", "fenced", "frozen", "unknown"] as const;
+export type Role = (typeof ROLES)[number];
 
-  constructor(readonly registry = new Registry()) {
-    const registers = [registry];
+/** The role a service machine state stands for (as machines/status.ts reports it). */
+export function roleOfState(state: string): Role {
+  if (state.startsWith("primary.")) return "primary";
+  if (state === "standby.promoting") return "promoting";
+  if (state.startsWith("standby.")) return "standby";
+  if (state === "fenced" || state === "demoting" || state === "frozen") return state;
+  return "unknown";
+}
+
+/** What a decision did; bounded, so it can be a label. */
+export const DECISION_ACTIONS = [
+  "promote",
+  "demote",
+  "fence",
+  "unfence",
+  "switchover",
+  "freeze",
+  "release",
+  "hold",
+] as const;
+export type DecisionAction = (typeof DECISION_ACTIONS)[number];
+
+/** Outcome of one notification delivery (src/notify/notifier.ts). */
+export type NotifyResult = "sent" | "failed" | "retried" | "dropped";
+
+/** What the notifier reports; ControllerMetrics implements it. */
+export interface NotifyObserver {
+  notified(sink: "alertmanager" | "webhook", result: NotifyResult): void;
+  queueDepth(n: number): void;
+}
+
+/**
+ * The controller's own metrics (issue 7): what the PrometheusRule in
+ * charts/splitguard/files/alerts.yaml alerts on. The controller feeds it through the set/record
+ * functions below and never touches prom-client itself; every series a rule reads is created at
+ * its first set, and every counter a rule takes `increase()` of starts at 0, so the first event
+ * after a restart is not lost to `increase()` (which needs two samples).
+ */
+export class ControllerMetrics implements NotifyObserver {
+  readonly registry: Registry;
+  readonly region: string;
+  /** The prober's metrics, on the same registry (one /metrics for the whole controller). */
+  readonly probe: ProbeMetrics;
+  private readonly now: () => number;
+  private readonly transitions: Counter<"service" | "to">;
+  private readonly role: Gauge<"service" | "region" | "role">;
+  private readonly promotions: Counter<"service">;
+  private readonly decisions: Counter<"service" | "action">;
+  private readonly lastDecision: Gauge<"service">;
+  private readonly fencedSince: Gauge<"service">;
+  private readonly leaseHeld: Gauge<"service">;
+  private readonly leaseLosses: Counter<"service">;
+  private readonly leader: Gauge<"region">;
+  private readonly overrideExpiry: Gauge<"service" | "override" | "action">;
+  private readonly healthyRecords: Gauge<"name">;
+  private readonly hostEndpoints: Gauge<"host">;
+  private readonly notifications: Counter<"sink" | "result">;
+  private readonly notifyQueue: Gauge;
+  private readonly held = new Map<string, boolean>();
+  private readonly regions = new Map<string, Set<string>>();
+  private readonly states = new Map<string, Set<string>>();
+  private readonly overrides = new Map<string, { service: string; override: string; action: string }>();
+
+  constructor(opts: { region: string; registry?: Registry; now?: () => number }) {
+    this.region = opts.region;
+    const registry = opts.registry ?? new Registry();
+    this.registry = registry;
+    this.now = opts.now ?? (() => 0);
     this.probe = new ProbeMetrics(registry);
-    this.promotions = new Counter({
-      name: "splitbrain_promotions_total",
-      help: "Promotions of the local CNPG cluster this controller asked for, by service.",
-      labelNames: ["service"],
-      registers,
-    });
+    const registers = [registry];
     this.transitions = new Counter({
       name: "splitguard_transitions_total",
       help: "Service machine transitions, by service and target state.",
       labelNames: ["service", "to"],
       registers,
     });
+    this.role = new Gauge({
+      name: "splitguard_service_role",
+      help: "1 for the role a region holds for a service as this controller sees it (its own, and its peers' from their heartbeats), 0 for the other roles.",
+      labelNames: ["service", "region", "role"],
+      registers,
+    });
+    this.promotions = new Counter({
+      name: "splitbrain_promotions_total",
+      help: "Promotions of this region to primary, per service (automatic, forced, or by switchover).",
+      labelNames: ["service"],
+      registers,
+    });
+    this.decisions = new Counter({
+      name: "splitguard_decisions_total",
+      help: "Decisions taken per service, by action.",
+      labelNames: ["service", "action"],
+      registers,
+    });
+    this.lastDecision = new Gauge({
+      name: "splitguard_last_decision_timestamp_seconds",
+      help: "When the last decision was taken for the service (Unix time).",
+      labelNames: ["service"],
+      registers,
+    });
+    this.fencedSince = new Gauge({
+      name: "splitguard_service_fenced_since_timestamp_seconds",
+      help: "Since when this region's copy of the service is fenced (Unix time); absent while not fenced.",
+      labelNames: ["service"],
+      registers,
+    });
+    this.leaseHeld = new Gauge({
+      name: "splitguard_lease_held",
+      help: "1 while this region holds the service's lease on a majority of lease witnesses (lease mode).",
+      labelNames: ["service"],
+      registers,
+    });
+    this.leaseLosses = new Counter({
+      name: "splitguard_lease_losses_total",
+      help: "Times this region stopped holding a service's lease it held (lease mode).",
+      labelNames: ["service"],
+      registers,
+    });
+    this.leader = new Gauge({
+      name: "splitguard_controller_leader",
+      help: "1 while this controller replica holds the leader Lease (only the leader actuates).",
+      labelNames: ["region"],
+      registers,
+    });
+    this.overrideExpiry = new Gauge({
+      name: "splitguard_override_expiry_timestamp_seconds",
+      help: "Expiry (Unix time) of each FailoverOverride in force, +Inf when it has none; absent once it no longer applies.",
+      labelNames: ["service", "override", "action"],
+      registers,
+    });
     this.healthyRecords = new Gauge({
       name: "k8gb_gslb_healthy_records",
-      help: "Addresses the responder answers for the host right now (k8gb-compatible name).",
+      help: "Addresses the host's DNS answer currently carries (healthy endpoints), k8gb's name for it.",
       labelNames: ["name"],
       registers,
     });
+    this.hostEndpoints = new Gauge({
+      name: "splitguard_host_endpoints",
+      help: "Endpoints configured for the host across all regions.",
+      labelNames: ["host"],
+      registers,
+    });
+    this.notifications = new Counter({
+      name: "splitguard_notifications_total",
+      help: "Event notifications by sink and result (sent, failed after every retry, retried, dropped because the queue was full).",
+      labelNames: ["sink", "result"],
+      registers,
+    });
+    this.notifyQueue = new Gauge({
+      name: "splitguard_notification_queue_depth",
+      help: "Notifications waiting to be delivered.",
+      registers,
+    });
+    this.leader.set({ region: this.region }, 0);
+    this.notifyQueue.set(0);
+    for (const sink of ["alertmanager", "webhook"])
+      for (const result of ["sent", "failed", "retried", "dropped"])
+        this.notifications.inc({ sink, result }, 0);
   }
+
+  /** One decision for a service; a promotion also counts in `splitbrain_promotions_total`. */
+  recordDecision(service: string, action: DecisionAction, atMs: number): void {
+    this.touch(service);
+    this.decisions.inc({ service, action });
+    this.lastDecision.set({ service }, atMs / 1000);
+    if (action === "promote") this.promotions.inc({ service });
+  }
+
+  /**
+   * The role `region` holds for `service`: this region's own, or a peer's as its heartbeat says.
+   * Set a peer not seen within the alive window to "unknown": a stale "primary" of a region that
+   * was failed over would otherwise read as a second primary (SplitguardTwoPrimaries).
+   */
+  setRole(service: string, region: string, role: Role): void {
+    this.touch(service);
+    const seen = this.regions.get(service) ?? new Set<string>();
+    this.regions.set(service, seen.add(region));
+    for (const r of ROLES) this.role.set({ service, region, role: r }, r === role ? 1 : 0);
+  }
+
+  /** Fenced since `sinceMs` (from status, so it survives restarts), or `null` when not fenced. */
+  setFenced(service: string, sinceMs: number | null): void {
+    if (sinceMs === null) this.fencedSince.remove({ service });
+    else this.fencedSince.set({ service }, sinceMs / 1000);
+  }
+
+  /** Lease mode: whether this region holds the lease; a held → not held change counts a loss. */
+  setLeaseHeld(service: string, held: boolean): void {
+    if (!this.held.has(service)) this.leaseLosses.inc({ service }, 0);
+    if (this.held.get(service) === true && !held) this.leaseLosses.inc({ service });
+    this.held.set(service, held);
+    this.leaseHeld.set({ service }, held ? 1 : 0);
+  }
+
+  setLeader(leading: boolean): void {
+    this.leader.set({ region: this.region }, leading ? 1 : 0);
+  }
+
+  /** An override in force: `expiresAtMs` undefined when it has no expiry. */
+  setOverrideActive(
+    service: string,
+    override: string,
+    action: string,
+    expiresAtMs: number | undefined,
+  ): void {
+    const key = `${service}/${override}`;
+    const prev = this.overrides.get(key);
+    if (prev && prev.action !== action) this.overrideExpiry.remove(prev);
+    const labels = { service, override, action };
+    this.overrides.set(key, labels);
+    this.overrideExpiry.set(
+      labels,
+      expiresAtMs === undefined ? Number.POSITIVE_INFINITY : expiresAtMs / 1000,
+    );
+  }
+
+  /** The override no longer applies (released, expired and marked so, or deleted). */
+  clearOverride(service: string, override: string): void {
+    const key = `${service}/${override}`;
+    const prev = this.overrides.get(key);
+    if (prev) this.overrideExpiry.remove(prev);
+    this.overrides.delete(key);
+  }
+
+  /** How many of a host's endpoints its answer carries (`up`) out of those configured (`total`). */
+  setHostEndpointsUp(host: string, up: number, total: number): void {
+    this.healthyRecords.set({ name: host }, up);
+    this.hostEndpoints.set({ host }, total);
+  }
+
+  /** A service or host is gone from the configuration: drop its series. */
+  forgetService(service: string): void {
+    for (const m of [this.fencedSince, this.leaseHeld, this.leaseLosses, this.lastDecision, this.promotions])
+      m.remove({ service });
+    for (const role of ROLES)
+      for (const region of this.regions.get(service) ?? []) this.role.remove({ service, region, role });
+    for (const action of DECISION_ACTIONS) this.decisions.remove({ service, action });
+    for (const to of this.states.get(service) ?? []) this.transitions.remove({ service, to });
+    this.states.delete(service);
+    for (const [key, labels] of this.overrides)
+      if (labels.service === service) {
+        this.overrideExpiry.remove(labels);
+        this.overrides.delete(key);
+      }
+    this.held.delete(service);
+    this.regions.delete(service);
+  }
+
+  forgetHost(host: string): void {
+    this.healthyRecords.remove({ name: host });
+    this.hostEndpoints.remove({ host });
+  }
+
+  // The region runtime's observer (round, transition, promoted, served): the same calls, so the
+  // runtime can report through this class.
 
   round(r: ProbeRound, quorum: boolean): void {
     this.probe.observe(r, quorum);
   }
+
+  /** A machine transition of a local service; the role follows the state it entered. */
   transition(service: string, _from: string, to: string): void {
     this.transitions.inc({ service, to });
+    this.states.set(service, (this.states.get(service) ?? new Set<string>()).add(to));
+    this.setRole(service, this.region, roleOfState(to));
   }
+
   promoted(service: string): void {
-    this.promotions.inc({ service });
+    this.recordDecision(service, "promote", this.now());
   }
+
   served(host: string, records: number): void {
     this.healthyRecords.set({ name: host }, records);
+  }
+
+  notified(sink: "alertmanager" | "webhook", result: NotifyResult): void {
+    this.notifications.inc({ sink, result });
+  }
+
+  queueDepth(n: number): void {
+    this.notifyQueue.set(n);
+  }
+
+  /** First sight of a service: its promotion counter starts at 0 (see the class comment). */
+  private touch(service: string): void {
+    this.promotions.inc({ service }, 0);
   }
 }

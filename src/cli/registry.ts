@@ -16,6 +16,19 @@ const verb = (path: string[], summary: string, load: () => Promise<unknown>): Ve
 });
 
 export const commands: readonly VerbEntry[] = [
+  verb(["status"], "every FailoverService: role per region, epoch, safety mode, quorum, running timer", () =>
+    import("./verbs/status.ts").then((m) => m.status),
+  ),
+  verb(
+    ["explain"],
+    "why a service has its current role, the evidence behind it, and what would change it",
+    () => import("./verbs/explain.ts").then((m) => m.explain),
+  ),
+  verb(
+    ["override"],
+    "freeze, release, promote, demote or switch over a service, and wait for the outcome",
+    () => import("./verbs/override.ts").then((m) => m.override),
+  ),
   verb(
     ["dns", "serve"],
     "serve the GSLB zone from a configuration file (standalone authoritative responder)",
@@ -41,6 +54,11 @@ export const commands: readonly VerbEntry[] = [
     ["controller"],
     "run the Kubernetes controller for this region (in-cluster or against a kubeconfig)",
     () => import("./verbs/controller.ts").then((m) => m.controllerVerb),
+  ),
+  verb(
+    ["demo"],
+    "run two regions, three witnesses and real DNS on loopback, with faults on keys or scripted",
+    () => import("./verbs/demo.ts").then((m) => m.demo),
   ),
   verb(["simulate"], "run partition simulations in virtual time against the real state machines", () =>
     import("./verbs/simulate.ts").then((m) => m.simulate),

@@ -38,6 +38,27 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
       "File holding the secret shared by all regions that signs heartbeat TXT records (HMAC-SHA256). Relative to the configuration file; must be a regular file of at least 16 bytes after trimming whitespace. The key is never logged.",
     example: "./hb.key",
   },
+  heartbeatKeys: {
+    description:
+      "Heartbeat keys with ids, for rotation without downtime (runbooks/rotate-heartbeat-key.md); replaces `heartbeatKeyFile` (exactly one of the two). Records name the key that signed them (`mac=<id>:...`, the id inside the MAC), and a verifier uses exactly that key. The old `heartbeatKeyFile` interoperates with the same secret listed under an id, both ways.",
+  },
+  "heartbeatKeys.signWith": {
+    description:
+      "The id of the key this region signs with. Required as soon as two keys are listed: during a rotation the old key keeps signing until every region lists the new one.",
+    example: "k2026a",
+  },
+  "heartbeatKeys.keys": {
+    description: "Every key a peer's heartbeat may be signed with; ids are unique.",
+  },
+  "heartbeatKeys.keys[].id": {
+    description: "The key's id: 1–32 characters of a-z, 0-9 and '-'. Not secret; it appears in every record.",
+    example: "k2026a",
+  },
+  "heartbeatKeys.keys[].file": {
+    description:
+      "File holding this key's secret, relative to the configuration file; a regular file of at least 16 bytes after trimming whitespace. Never logged.",
+    example: "./hb-k2026a.key",
+  },
   regions: {
     description:
       "Every region, in priority order. The first region names the apex SOA's MNAME, so every region serves an identical apex. Each region gets the NS name `ns-<name>.Z` with its nameserver addresses as glue.",
@@ -135,6 +156,10 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     description:
       "Assumed bound on the difference in clock rate between regions, as a fraction (0.01 = 1%). Used only in the lease timing rule.",
   },
+  "lease.failsafe": {
+    description:
+      "DESIGN §5, after Patroni's failsafe_mode: a primary whose lease renewal fails keeps its gate open past the lease's expiry only while every peer region answers it directly and reports (`lm=no` in its signed heartbeat) that it cannot reach a majority of the lease witnesses either, follows its epoch and knows none newer; each answer counts for `ttl` after it was asked. Off: the primary fences at lease expiry. docs/lease-witnesses.md, \"Failsafe\".",
+  },
   "lease.witnesses": {
     description:
       "At least 3 authoritative DNS servers that accept RFC 2136 dynamic updates signed with TSIG (BIND, Knot, PowerDNS, or a provider). A majority must agree for every lease write.",
@@ -179,6 +204,43 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   "lease.witnesses[].keySecret.namespace": {
     description: "The Secret's namespace; defaults to the namespace the controller runs in.",
   },
+  "lease.witnesses[].signWith": {
+    description:
+      "With `keys`: the id of the key that signs. Required as soon as two keys are listed; the others are tried only when the server answers BADKEY (runbooks/rotate-tsig-key.md).",
+    example: "k2026a",
+  },
+  "lease.witnesses[].keys": {
+    description:
+      "Several TSIG keys for this witness, for rotation; replaces `keyName` with `keyFile`/`keySecret`. `lease check` checks each key on its own.",
+  },
+  "lease.witnesses[].keys[].id": {
+    description: "The key's id in this list: 1–32 characters of a-z, 0-9 and '-'.",
+    example: "k2026a",
+  },
+  "lease.witnesses[].keys[].keyName": {
+    description: "The TSIG key name the server knows this key by (each key of a rotation has its own name).",
+    example: "sg-lease-2026a",
+  },
+  "lease.witnesses[].keys[].keyFile": {
+    description:
+      "File holding this key's TSIG secret (a `tsig-keygen` clause or bare base64), relative to the configuration file. Exactly one of `keyFile` and `keySecret`.",
+    example: "./sg-lease-2026a.key",
+  },
+  "lease.witnesses[].keys[].keySecret": {
+    description:
+      "A Kubernetes Secret holding this key's TSIG secret. Exactly one of `keyFile` and `keySecret`.",
+  },
+  "lease.witnesses[].keys[].keySecret.name": {
+    description: "The Secret's name.",
+    example: "lease-tsig",
+  },
+  "lease.witnesses[].keys[].keySecret.key": {
+    description: "The key of the Secret's `data` that holds the TSIG secret.",
+    example: "sg-lease-2026a.key",
+  },
+  "lease.witnesses[].keys[].keySecret.namespace": {
+    description: "The Secret's namespace; defaults to the namespace the controller runs in.",
+  },
   rateLimit: {
     description:
       "Response rate limiting on UDP answers, per client prefix. On by default: an authoritative server on the internet must not be a reflection amplifier.",
@@ -221,6 +283,30 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   },
   "tcp.maxQueriesPerConnection": {
     description: "Queries answered on one connection before it is closed.",
+  },
+  notifications: {
+    description:
+      "Optional event notifications: promotions, demotions, fences and unfences posted to Alertmanager and to generic JSON webhooks, retried with backoff, never blocking a decision (docs/operations.md).",
+  },
+  "notifications.alertmanager": {
+    description: "Alertmanager base URLs; each event is POSTed to <url>/api/v2/alerts.",
+    example: "[http://alertmanager.monitoring:9093]",
+  },
+  "notifications.webhooks": {
+    description: "URLs that receive one JSON object per event (POST).",
+  },
+  "notifications.timeout": {
+    description: "Seconds per request before it counts as failed and is retried.",
+  },
+  "notifications.maxRetries": {
+    description:
+      "Retries after the first attempt, for 5xx, 429 and timeouts; then the event is dropped and counted.",
+  },
+  "notifications.queueSize": {
+    description: "Pending events per destination; beyond it the oldest is dropped and counted.",
+  },
+  "notifications.retryBackoff": {
+    description: "Seconds before the first retry; doubles per retry, at most 60 s.",
   },
 };
 
@@ -425,6 +511,59 @@ export const VALIDATION_RULES: readonly ValidationRuleDoc[] = [
     example: { config: (v) => ({ ...v, zone: "gslb..example.com" }), path: "zone" },
   },
   {
+    fields: ["heartbeatKeyFile", "heartbeatKeys"],
+    description:
+      "Exactly one of `heartbeatKeyFile` (the old single key) and `heartbeatKeys` (keys with ids).",
+    example: {
+      config: (v) => ({ ...v, heartbeatKeys: { keys: [{ id: "k1", file: "./hb.key" }] } }),
+      path: "heartbeatKeys",
+    },
+  },
+  {
+    fields: [
+      "heartbeatKeys.signWith",
+      "heartbeatKeys.keys[].id",
+      "lease.witnesses[].signWith",
+      "lease.witnesses[].keys[].id",
+    ],
+    description:
+      "Key ids are unique within their list; `signWith` names a listed id, and is required as soon as two keys are listed (otherwise adding a new key would start signing with it before every other region has it).",
+    example: {
+      config: (v) => {
+        const { heartbeatKeyFile: _, ...rest } = v as Record<string, unknown>;
+        return {
+          ...rest,
+          heartbeatKeys: {
+            keys: [
+              { id: "k1", file: "./a.key" },
+              { id: "k2", file: "./b.key" },
+            ],
+          },
+        };
+      },
+      path: "heartbeatKeys.signWith",
+    },
+  },
+  {
+    fields: ["lease.witnesses[].keys", "lease.witnesses[].keyName"],
+    description:
+      "A lease witness either has one key (`keyName` with `keyFile` or `keySecret`) or lists `keys`, not both; `keyName` is required in the single-key form.",
+    example: {
+      config: (v) => ({
+        ...v,
+        safety: "lease",
+        lease: {
+          witnesses: leaseSection.witnesses.map((w) => ({
+            ...w,
+            signWith: "a",
+            keys: [{ id: "a", keyName: "k", keyFile: "./k.key" }],
+          })),
+        },
+      }),
+      path: "lease.witnesses[0].keyName",
+    },
+  },
+  {
     fields: ["zone"],
     description: "The zone has at most 140 characters, so heartbeat names below it fit 255 octets.",
     example: {
@@ -436,6 +575,6 @@ export const VALIDATION_RULES: readonly ValidationRuleDoc[] = [
 
 /** Checked when the files are read, after the schema (src/config/load.ts, lease-keys.ts). */
 export const LOAD_CHECKS: readonly string[] = [
-  "`heartbeatKeyFile` and every lease witness's `keyFile` must be regular, readable files; the heartbeat key must hold at least 16 bytes (after trimming whitespace). Messages name the file, never its content.",
+  "`heartbeatKeyFile`, every `heartbeatKeys.keys[].file` and every lease witness's `keyFile` must be regular, readable files; a heartbeat key must hold at least 16 bytes (after trimming whitespace). Messages name the file and the field, never the content.",
   "A lease witness's TSIG secret (file or Secret) must parse as a `tsig-keygen` clause or bare base64.",
 ];

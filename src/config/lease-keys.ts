@@ -20,46 +20,71 @@ const noSecrets: SecretReader = async (ref) => {
   throw new Error(`Kubernetes Secret ${ref.name} is not readable here (not running in a cluster)`);
 };
 
+/** A lease witness's TSIG keys: the one that signs (this object), and every listed key. */
+export interface WitnessTsigKeys extends TsigKey {
+  /** The signing key's id ("" in the single-key form). */
+  readonly id: string;
+  /** Every listed key, the signing one first. */
+  readonly all: readonly (TsigKey & { readonly id: string })[];
+}
+
+interface KeySpec {
+  readonly id: string;
+  readonly keyName: string;
+  readonly keyFile?: string | undefined;
+  readonly keySecret?: SecretRef | undefined;
+  readonly path: (string | number)[];
+}
+
+function keySpecs(w: LeaseWitnessConfig, i: number): KeySpec[] {
+  const at = ["lease", "witnesses", i];
+  if (w.keys === undefined)
+    return [{ id: "", keyName: w.keyName!, keyFile: w.keyFile, keySecret: w.keySecret, path: at }];
+  return w.keys.map((k, j) => ({ ...k, path: [...at, "keys", j] }));
+}
+
 export async function loadLeaseKeys(
   config: Config,
   configPath: string,
   source: string,
   readSecret: SecretReader = noSecrets,
-): Promise<TsigKey[]> {
+): Promise<WitnessTsigKeys[]> {
   const witnesses = config.lease?.witnesses ?? [];
   const problems: { path: string; message: string }[] = [];
-  const keys: TsigKey[] = [];
+  const out: WitnessTsigKeys[] = [];
   for (const [i, w] of witnesses.entries()) {
-    const field = w.keyFile !== undefined ? "keyFile" : "keySecret";
-    const path = formatPath(["lease", "witnesses", i, field]);
-    const r = await keyMaterial(w, configPath, readSecret);
-    if (typeof r === "string") {
-      problems.push({ path, message: r });
-      continue;
+    const loaded: (TsigKey & { id: string })[] = [];
+    for (const spec of keySpecs(w, i)) {
+      const path = formatPath([...spec.path, spec.keyFile !== undefined ? "keyFile" : "keySecret"]);
+      const r = await keyMaterial(spec, configPath, readSecret);
+      if (typeof r === "string") {
+        problems.push({ path, message: r });
+        continue;
+      }
+      const parsed = parseTsigSecret(r.text);
+      if (typeof parsed === "string") problems.push({ path, message: `${r.where} ${parsed}` });
+      else if (parsed.name !== undefined && parsed.name.replace(/\.$/, "").toLowerCase() !== spec.keyName)
+        problems.push({
+          path,
+          message: `${r.where} defines key "${parsed.name}", but keyName is "${spec.keyName}"`,
+        });
+      else if (parsed.algorithm !== undefined && parsed.algorithm !== HMAC_SHA256)
+        problems.push({
+          path,
+          message: `${r.where} is for algorithm ${parsed.algorithm}; only ${HMAC_SHA256} is supported`,
+        });
+      else loaded.push({ id: spec.id, name: spec.keyName, algorithm: HMAC_SHA256, secret: parsed.secret });
     }
-    const parsed = parseTsigSecret(r.text);
-    if (typeof parsed === "string") {
-      problems.push({ path, message: `${r.where} ${parsed}` });
-      continue;
-    }
-    if (parsed.name !== undefined && parsed.name.replace(/\.$/, "").toLowerCase() !== w.keyName)
-      problems.push({
-        path,
-        message: `${r.where} defines key "${parsed.name}", but keyName is "${w.keyName}"`,
-      });
-    else if (parsed.algorithm !== undefined && parsed.algorithm !== HMAC_SHA256)
-      problems.push({
-        path,
-        message: `${r.where} is for algorithm ${parsed.algorithm}; only ${HMAC_SHA256} is supported`,
-      });
-    else keys.push({ name: w.keyName, algorithm: HMAC_SHA256, secret: parsed.secret });
+    const sign = loaded.find((k) => k.id === (w.signWith ?? loaded[0]?.id));
+    if (sign && loaded.length === keySpecs(w, i).length)
+      out.push({ ...sign, all: [sign, ...loaded.filter((k) => k !== sign)] });
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return keys;
+  return out;
 }
 
 async function keyMaterial(
-  w: LeaseWitnessConfig,
+  w: Pick<KeySpec, "keyFile" | "keySecret">,
   configPath: string,
   readSecret: SecretReader,
 ): Promise<{ text: string; where: string } | string> {

@@ -6,6 +6,7 @@ import { dirname, resolve } from "node:path";
 import { CORE_SCHEMA, load as loadYaml, YAMLException } from "js-yaml";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
+import type { HeartbeatKey } from "../core/heartbeat-record.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 
@@ -15,8 +16,10 @@ export interface LoadedConfig {
   readonly config: Config;
   /** Absolute path of the file it came from (reloads read it again). */
   readonly path: string;
-  /** The shared heartbeat secret. Never log or print it. */
+  /** The secret this region signs heartbeats with (heartbeatKeys.signWith). Never log or print it. */
   readonly heartbeatKey: Buffer;
+  /** The signing key with its id ("" for heartbeatKeyFile), and every key a peer may sign with. */
+  readonly heartbeatKeys: { readonly sign: HeartbeatKey; readonly verify: readonly HeartbeatKey[] };
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -136,6 +139,28 @@ export function loadConfigFile(file: string): LoadedConfig {
     throw new ConfigError(file, [{ path: "", message: `cannot read configuration file (${code})` }]);
   }
   const config = parseConfigText(text, file);
-  const heartbeatKey = readKeyFile(resolve(dirname(path), config.heartbeatKeyFile), "heartbeatKeyFile", file);
-  return { config, path, heartbeatKey };
+  const heartbeatKeys = readHeartbeatKeys(config, path, file);
+  return { config, path, heartbeatKey: heartbeatKeys.sign.secret, heartbeatKeys };
+}
+
+/** Every heartbeat key of the configuration; all unreadable or short key files reported at once. */
+function readHeartbeatKeys(config: Config, path: string, source: string): LoadedConfig["heartbeatKeys"] {
+  const specs =
+    config.heartbeatKeys === undefined
+      ? [{ id: "", file: config.heartbeatKeyFile!, field: "heartbeatKeyFile" }]
+      : config.heartbeatKeys.keys.map((k, i) => ({ ...k, field: `heartbeatKeys.keys[${i}].file` }));
+  const verify: HeartbeatKey[] = [];
+  const problems: ConfigProblem[] = [];
+  for (const k of specs) {
+    try {
+      verify.push({ id: k.id, secret: readKeyFile(resolve(dirname(path), k.file), k.field, source) });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  // The schema checked that signWith names a listed key, and is set whenever there are several.
+  const signId = config.heartbeatKeys?.signWith ?? verify[0]!.id;
+  return { sign: verify.find((k) => k.id === signId)!, verify };
 }

@@ -95,28 +95,159 @@ export const KeySecretSchema = z
   })
   .strict();
 
+/** Exactly one of two alternative fields: the issue names the missing one, or the second when both are set. */
+function exactlyOne(
+  ctx: z.RefinementCtx,
+  fields: readonly [name: string, value: unknown][],
+  message: (none: boolean) => string,
+): void {
+  const [[a, av], [b, bv]] = fields as [[string, unknown], [string, unknown]];
+  if ((av === undefined) === (bv === undefined))
+    ctx.addIssue({ code: "custom", path: [av === undefined ? a : b], message: message(av === undefined) });
+}
+
+/** Key ids of heartbeat keys and lease-witness TSIG keys (the same rule as heartbeat-record.ts KEY_ID). */
+const KEY_ID = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+const keyId = (what: string) =>
+  z
+    .string()
+    .regex(KEY_ID, `${what} must be 1-32 characters of a-z, 0-9 and '-', not starting or ending with '-'`);
+
+/**
+ * Duplicate ids and the signing key of a key list (heartbeatKeys, a lease witness's keys).
+ * Why `signWith` is required as soon as there are two keys: "the newest signs" would make the
+ * first step of a rotation (adding the new key) start signing with it at once, before every other
+ * region has it, and those regions would reject this one's heartbeats. The rotation runbooks add
+ * the key first, switch `signWith` second, remove the old key last.
+ */
+function keyListIssues(
+  ids: readonly string[],
+  signWith: string | undefined,
+  listField: string,
+  ctx: z.RefinementCtx,
+  base: (string | number)[] = [],
+): void {
+  ids.forEach((id, i) => {
+    if (ids.indexOf(id) !== i)
+      ctx.addIssue({
+        code: "custom",
+        path: [...base, listField, i, "id"],
+        message: `key id "${id}" is listed twice`,
+      });
+  });
+  if (signWith !== undefined && !ids.includes(signWith))
+    ctx.addIssue({
+      code: "custom",
+      path: [...base, "signWith"],
+      message: `signWith "${signWith}" is not one of the listed key ids (${ids.join(", ")})`,
+    });
+  if (signWith === undefined && ids.length > 1)
+    ctx.addIssue({
+      code: "custom",
+      path: [...base, "signWith"],
+      message: `${ids.length} keys are listed: set signWith to the id of the one that signs (during a rotation: the old one until every region has the new one)`,
+    });
+}
+
+/** The heartbeat keys with ids (rotation without downtime; runbooks/rotate-heartbeat-key.md). */
+export const HeartbeatKeysSchema = z
+  .object({
+    /** The id of the key that signs this region's heartbeats; required when several are listed. */
+    signWith: z.string().optional(),
+    /** Every key a peer's heartbeat may be signed with. */
+    keys: z
+      .array(
+        z
+          .object({
+            id: keyId("heartbeatKeys.keys[].id"),
+            /** A file holding the secret (≥ 16 bytes), relative to the configuration file. */
+            file: z.string().min(1, "file must name a file holding the key"),
+          })
+          .strict(),
+      )
+      .min(1, "heartbeatKeys needs at least one key"),
+  })
+  .strict()
+  .superRefine((k, ctx) =>
+    keyListIssues(
+      k.keys.map((x) => x.id),
+      k.signWith,
+      "keys",
+      ctx,
+    ),
+  );
+
+/** One more TSIG key of a lease witness, for rotation (runbooks/rotate-tsig-key.md). */
+export const TsigKeySchema = z
+  .object({
+    id: keyId("keys[].id"),
+    keyName: dnsName,
+    keyFile: z.string().min(1).optional(),
+    keySecret: KeySecretSchema.optional(),
+  })
+  .strict()
+  .superRefine((k, ctx) =>
+    exactlyOne(
+      ctx,
+      [
+        ["keyFile", k.keyFile],
+        ["keySecret", k.keySecret],
+      ],
+      () => "set exactly one of keyFile or keySecret {name, key} for this key",
+    ),
+  );
+
 export const LeaseWitnessSchema = z
   .object({
     /** Shown in status, logs and errors; defaults to the address. */
     name: label("lease witness name").optional(),
     address: endpoint,
     zone: dnsName,
-    keyName: dnsName,
     algorithm: z.enum(["hmac-sha256"]).default("hmac-sha256"),
-    /** Key material from a file (relative to the configuration file) ... */
+    /** The one TSIG key: `keyName` with its material from a file (relative to the config) ... */
+    keyName: dnsName.optional(),
     keyFile: z.string().min(1).optional(),
     /** ... or from a Kubernetes Secret: exactly one of the two. */
     keySecret: KeySecretSchema.optional(),
+    /** Or several TSIG keys with ids (rotation): `signWith` names the one that signs. */
+    keys: z.array(TsigKeySchema).min(1, "keys needs at least one key").optional(),
+    signWith: z.string().optional(),
   })
   .strict()
   .superRefine((w, ctx) => {
-    if ((w.keyFile === undefined) === (w.keySecret === undefined))
+    if (w.keys !== undefined) {
+      for (const f of ["keyName", "keyFile", "keySecret"] as const)
+        if (w[f] !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: [f],
+            message: `${f} belongs to the single-key form; with keys [...] put it in each key`,
+          });
+      keyListIssues(
+        w.keys.map((k) => k.id),
+        w.signWith,
+        "keys",
+        ctx,
+      );
+      return;
+    }
+    if (w.signWith !== undefined)
+      ctx.addIssue({ code: "custom", path: ["signWith"], message: "signWith needs a keys [...] list" });
+    if (w.keyName === undefined)
       ctx.addIssue({
         code: "custom",
-        path: [w.keyFile === undefined ? "keyFile" : "keySecret"],
-        message:
-          "set exactly one of keyFile (a file holding the TSIG key) or keySecret {name, key} (a Kubernetes Secret holding it)",
+        path: ["keyName"],
+        message: "is required (the TSIG key's name), unless keys [...] lists the keys",
       });
+    exactlyOne(
+      ctx,
+      [
+        ["keyFile", w.keyFile],
+        ["keySecret", w.keySecret],
+      ],
+      () =>
+        "set exactly one of keyFile (a file holding the TSIG key) or keySecret {name, key} (a Kubernetes Secret holding it)",
+    );
   });
 
 export const LeaseSchema = z
@@ -124,6 +255,12 @@ export const LeaseSchema = z
     ttl: seconds("lease.ttl").default(30),
     margin: seconds("lease.margin").default(5),
     maxClockDrift: z.number().min(0).max(0.1).default(0.01),
+    /**
+     * DESIGN §5, after Patroni's failsafe_mode: a primary whose lease renewal fails keeps its gate
+     * open past the lease's expiry only while every peer region answers it directly and reports
+     * that it cannot reach a majority of the lease witnesses either (docs/lease-witnesses.md).
+     */
+    failsafe: z.boolean({ error: "lease.failsafe must be true or false" }).default(false),
     witnesses: z.array(LeaseWitnessSchema).min(3, "lease mode needs at least 3 lease witnesses"),
   })
   .strict();
@@ -174,6 +311,38 @@ export const TcpLimitsSchema = z
   })
   .strict();
 
+/**
+ * An http(s) URL to POST notifications to: a host name or bracketed IPv6 address, an optional port
+ * and path. A pattern (RE2-compatible), so the generated JSON Schema, and with it `helm install`,
+ * rejects a bad URL with the field named too.
+ */
+const HTTP_URL =
+  /^https?:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#]\S*)?$/;
+const httpUrl = z
+  .string()
+  .regex(HTTP_URL, "must be an http:// or https:// URL, e.g. http://alertmanager.monitoring:9093");
+
+const NOTIFICATION_DEFAULTS = { timeout: 5, maxRetries: 3, queueSize: 100, retryBackoff: 1 };
+
+/**
+ * Optional event notifications (src/notify/notifier.ts): promotions, demotions and fences posted
+ * to Alertmanager's v2 API and to generic JSON webhooks, retried, never blocking a decision.
+ */
+export const NotificationsSchema = z
+  .object({
+    /** Alertmanager base URLs; alerts go to <url>/api/v2/alerts. */
+    alertmanager: z.array(httpUrl).default([]),
+    /** URLs that receive one JSON object per event. */
+    webhooks: z.array(httpUrl).default([]),
+    timeout: seconds("notifications.timeout").max(60).default(NOTIFICATION_DEFAULTS.timeout),
+    maxRetries: z.number().int().min(0).max(10).default(NOTIFICATION_DEFAULTS.maxRetries),
+    /** Pending notifications per destination; beyond it the oldest is dropped (and counted). */
+    queueSize: z.number().int().min(1).max(10_000).default(NOTIFICATION_DEFAULTS.queueSize),
+    /** First wait before a retry, in seconds; doubles per retry, at most 60 s. */
+    retryBackoff: seconds("notifications.retryBackoff").max(60).default(NOTIFICATION_DEFAULTS.retryBackoff),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     zone: dnsName.refine(
@@ -183,7 +352,13 @@ export const ConfigSchema = z
     region: label("region"),
     ttl: z.number().int().min(0).max(86_400).default(30),
     negativeTtl: z.number().int().min(0).max(86_400).default(5),
-    heartbeatKeyFile: z.string().min(1, "heartbeatKeyFile must name a file holding the shared secret"),
+    /** The old single heartbeat key (no key id) ... */
+    heartbeatKeyFile: z
+      .string()
+      .min(1, "heartbeatKeyFile must name a file holding the shared secret")
+      .optional(),
+    /** ... or keys with ids, for rotation: exactly one of the two. */
+    heartbeatKeys: HeartbeatKeysSchema.optional(),
     regions: z.array(RegionSchema).min(1, "at least one region is needed"),
     hosts: z.array(HostSchema).default([]),
     witnesses: z.array(endpoint).min(1).default(["8.8.8.8", "1.1.1.1", "9.9.9.9"]),
@@ -193,9 +368,21 @@ export const ConfigSchema = z
     lease: LeaseSchema.optional(),
     rateLimit: RateLimitSchema.default(RATE_LIMIT_DEFAULTS),
     tcp: TcpLimitsSchema.default(TCP_DEFAULTS),
+    notifications: NotificationsSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    exactlyOne(
+      ctx,
+      [
+        ["heartbeatKeyFile", c.heartbeatKeyFile],
+        ["heartbeatKeys", c.heartbeatKeys],
+      ],
+      (none) =>
+        none
+          ? "is required: a file holding the shared heartbeat secret (or heartbeatKeys {signWith, keys: [{id, file}]} for keys with ids)"
+          : "set heartbeatKeyFile or heartbeatKeys, not both (heartbeatKeys replaces heartbeatKeyFile: list the same file under an id)",
+    );
     const names = c.regions.map((r) => r.name);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i)
@@ -341,3 +528,4 @@ export type Config = z.output<typeof ConfigSchema>;
 export type RegionConfig = z.output<typeof RegionSchema>;
 export type HostConfig = z.output<typeof HostSchema>;
 export type LeaseWitnessConfig = z.output<typeof LeaseWitnessSchema>;
+export type NotificationsConfig = z.output<typeof NotificationsSchema>;

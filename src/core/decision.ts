@@ -24,6 +24,8 @@ export interface ServiceSpec {
   readonly witnesses: readonly string[];
   readonly safety: SafetyMode;
   readonly timing: ServiceTiming;
+  /** Lease mode with `lease.failsafe: true` (lease-failsafe.ts); acknowledgements count for ttlMs. */
+  readonly leaseFailsafe?: { readonly ttlMs: number } | undefined;
 }
 
 export interface PeerFacts {

@@ -27,6 +27,12 @@ export interface PeerServiceReport {
   readonly handoverTo?: string | undefined;
   /** `localtargets-<host>`: this region's own targets, non-empty only while its gate is open. */
   readonly localTargets: readonly string[];
+  /**
+   * Lease mode: whether the region's last lease round read a majority of the lease witnesses
+   * (`lm=yes|no`); undefined when it does not say. The lease failsafe counts only an explicit
+   * `false`, read directly from the peer (lease-failsafe.ts).
+   */
+  readonly leaseMajority?: boolean | undefined;
 }
 
 /** A signed region heartbeat, as read directly or through a witness. */

@@ -5,12 +5,16 @@
 //       "v=sg1 t=region r=<region> n=<nonce> inc=<incarnation> sv=<services digest> ns=<count>"
 //       "mac=<b64url>"
 //   <nonce>.<service>.<region>.hb.Z TXT
-//       "v=sg1 t=service r=<region> s=<service> n=<nonce> inc=<inc> role=<role> epoch=<n> gate=<open|closed> [ho=<region>]"
+//       "v=sg1 t=service r=<region> s=<service> n=<nonce> inc=<inc> role=<role> epoch=<n> gate=<open|closed> [ho=<region>] [lm=<yes|no>]"
 //       "lt=<addr>,<addr>,..." ...  (localtargets-<host>, whole addresses per string, ≤ 250 octets each)
 //       "tok=<chunk>" ...           (the CNPG demotion token, split into ≤ 250-octet strings, in order)
 //       "mac=<b64url>"
 //
 // The MAC is HMAC-SHA256 over "sg1\n<zone>\n" + every string before the mac string joined by "\n".
+// With a key id (heartbeatKeys, key rotation) the mac string is "mac=<id>:<b64url>" and the MAC
+// input is "sg1\n<zone>\nkid=<id>\n" + the same strings: the id is signed, and a verifier picks
+// the key it names instead of trying every key. The old single key (heartbeatKeyFile) has no id
+// and signs exactly the form above, so records of regions not yet migrated verify unchanged.
 // Why the nonce: the asker picks a fresh random label per query, so an answer that echoes it and
 // carries a valid MAC was made after the question was asked, by a holder of the key. Neither a
 // resolver's cache nor a replayed earlier answer can produce it. Freshness never comes from
@@ -36,6 +40,8 @@ export interface ServiceState {
   readonly handoverTo?: string | undefined;
   /** `localtargets-<host>`: own targets, non-empty only while the gate is open. */
   readonly localTargets: readonly string[];
+  /** Lease mode: the last lease round read a majority of the lease witnesses (`lm=`; absent: not said). */
+  readonly leaseMajority?: boolean | undefined;
 }
 
 export interface RegionHeartbeatRecord {
@@ -77,9 +83,24 @@ const ROLES: readonly PublishedRole[] = [
 /** Incarnations are random integers below 2^48 (exact in a double). */
 const MAX_INCARNATION = 2 ** 48;
 
-function mac(key: Buffer, zone: string, strings: readonly string[]): Buffer {
+/** One heartbeat key. `id` "" is the old single key (heartbeatKeyFile): its records name no key. */
+export interface HeartbeatKey {
+  readonly id: string;
+  /** The shared secret. Never log or print it. */
+  readonly secret: Buffer;
+}
+
+/** A bare Buffer is the old single key (id ""). */
+export type HeartbeatKeyInput = Buffer | HeartbeatKey;
+
+/** Key ids: lower-case letters, digits and '-', 1–32 characters (schema.ts checks the config). */
+export const KEY_ID = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+const asKey = (k: HeartbeatKeyInput): HeartbeatKey => (Buffer.isBuffer(k) ? { id: "", secret: k } : k);
+
+function mac(key: Buffer, zone: string, kid: string, strings: readonly string[]): Buffer {
   return createHmac("sha256", key)
-    .update(`sg1\n${zone}\n${strings.join("\n")}`)
+    .update(`sg1\n${zone}\n${kid ? `kid=${kid}\n` : ""}${strings.join("\n")}`)
     .digest();
 }
 
@@ -93,6 +114,8 @@ function stateLine(s: ServiceState): string {
     s.handoverTo ?? "",
     s.localTargets.join(","),
     s.demotionToken ?? "",
+    // Appended only when said, so digests of services that do not say it stay as they were.
+    ...(s.leaseMajority === undefined ? [] : [s.leaseMajority ? "lm=yes" : "lm=no"]),
   ].join(" ");
 }
 
@@ -120,8 +143,9 @@ function packList(prefix: string, items: readonly string[]): string[] {
   return out;
 }
 
-/** The TXT strings of a heartbeat, signed with `key`. */
-export function signHeartbeat(hb: Heartbeat, key: Buffer, zone: string): string[] {
+/** The TXT strings of a heartbeat, signed with `key` (naming it when it has an id). */
+export function signHeartbeat(hb: Heartbeat, keyInput: HeartbeatKeyInput, zone: string): string[] {
+  const key = asKey(keyInput);
   const strings: string[] = [];
   if (hb.kind === "region") {
     strings.push(
@@ -129,13 +153,14 @@ export function signHeartbeat(hb: Heartbeat, key: Buffer, zone: string): string[
     );
   } else {
     strings.push(
-      `v=sg1 t=service r=${hb.region} s=${hb.service} n=${hb.nonce} inc=${hb.incarnation} role=${hb.role} epoch=${hb.epoch} gate=${hb.gateOpen ? "open" : "closed"}${hb.handoverTo ? ` ho=${hb.handoverTo}` : ""}`,
+      `v=sg1 t=service r=${hb.region} s=${hb.service} n=${hb.nonce} inc=${hb.incarnation} role=${hb.role} epoch=${hb.epoch} gate=${hb.gateOpen ? "open" : "closed"}${hb.handoverTo ? ` ho=${hb.handoverTo}` : ""}${hb.leaseMajority === undefined ? "" : ` lm=${hb.leaseMajority ? "yes" : "no"}`}`,
     );
     strings.push(...packList("lt=", hb.localTargets));
     const tok = hb.demotionToken ?? "";
     for (let i = 0; i < tok.length; i += CHUNK) strings.push(`tok=${tok.slice(i, i + CHUNK)}`);
   }
-  strings.push(`mac=${mac(key, zone, strings).toString("base64url")}`);
+  const sig = mac(key.secret, zone, key.id, strings).toString("base64url");
+  strings.push(`mac=${key.id ? `${key.id}:` : ""}${sig}`);
   return strings;
 }
 
@@ -154,27 +179,36 @@ const fail = (reason: string): HeartbeatVerdict => ({ ok: false, reason });
 /**
  * Verify TXT strings against the keys and the nonce the asker sent. Anything that is not exactly a
  * well-formed, correctly signed heartbeat echoing `expectNonce` is rejected with a reason.
+ *
+ * Which keys are tried: a record naming key id X only under the listed key X (and under an
+ * id-less old key, so a region still on heartbeatKeyFile accepts a peer that moved to ids with
+ * the same secret); a record naming no key under every listed key, as before key ids existed.
  */
 export function verifyHeartbeat(
   strings: readonly string[],
-  keys: readonly Buffer[],
+  keys: readonly HeartbeatKeyInput[],
   zone: string,
   expectNonce: string,
 ): HeartbeatVerdict {
   if (strings.length < 2) return fail("not a heartbeat (too few strings)");
   const last = strings[strings.length - 1]!;
   if (!last.startsWith("mac=")) return fail("unsigned (no mac string)");
-  const text = last.slice(4);
+  const colon = last.indexOf(":");
+  const kid = colon < 0 ? "" : last.slice(4, colon);
+  if (colon >= 0 && !KEY_ID.test(kid)) return fail("malformed key id");
+  const text = last.slice(colon < 0 ? 4 : colon + 1);
   const got = Buffer.from(text, "base64url");
   // Canonical base64url only: Node's decoder also takes '+', '/', padding and stray trailing bits,
   // which would let several spellings of one MAC verify (found by the fuzz test).
   if (got.toString("base64url") !== text) return fail("malformed mac");
+  const candidates = keys.map(asKey).filter((k) => kid === "" || k.id === kid || k.id === "");
+  if (candidates.length === 0) return fail(`unknown key id ${kid} (not among the configured heartbeat keys)`);
   const body = strings.slice(0, -1);
-  const signed = keys.some((k) => {
-    const want = mac(k, zone, body);
+  const signed = candidates.some((k) => {
+    const want = mac(k.secret, zone, kid, body);
     return got.length === want.length && timingSafeEqual(got, want);
   });
-  if (!signed) return fail("bad signature");
+  if (!signed) return fail(kid ? `bad signature (key id ${kid})` : "bad signature");
   const f = fields(body[0]!);
   if (f?.get("v") !== "sg1" || !f) return fail("not a v=sg1 heartbeat");
   const nonce = f.get("n") ?? "";
@@ -202,12 +236,14 @@ export function verifyHeartbeat(
   const epochText = f.get("epoch") ?? "";
   const gate = f.get("gate");
   const ho = f.get("ho");
+  const lm = f.get("lm");
   if (
     !LABEL.test(service) ||
     !ROLES.includes(role) ||
     !/^\d{1,15}$/.test(epochText) ||
-    f.size !== (ho === undefined ? 9 : 10) ||
-    (ho !== undefined && !LABEL.test(ho))
+    f.size !== 9 + (ho === undefined ? 0 : 1) + (lm === undefined ? 0 : 1) ||
+    (ho !== undefined && !LABEL.test(ho)) ||
+    (lm !== undefined && lm !== "yes" && lm !== "no")
   )
     return fail("malformed service heartbeat");
   if (gate !== "open" && gate !== "closed") return fail("malformed gate");
@@ -239,6 +275,7 @@ export function verifyHeartbeat(
       localTargets,
       ...(token ? { demotionToken: token } : {}),
       ...(ho ? { handoverTo: ho } : {}),
+      ...(lm === undefined ? {} : { leaseMajority: lm === "yes" }),
     },
   };
 }
@@ -252,6 +289,7 @@ export function toPeerServiceReport(s: ServiceState): PeerServiceReport {
     localTargets: s.localTargets,
     ...(s.demotionToken ? { demotionToken: s.demotionToken } : {}),
     ...(s.handoverTo ? { handoverTo: s.handoverTo } : {}),
+    ...(s.leaseMajority === undefined ? {} : { leaseMajority: s.leaseMajority }),
   };
 }
 

@@ -48,6 +48,11 @@ export interface LeaseState {
   /** Highest epoch/seq this region ever attempted to write; persisted so values are never reused. */
   readonly lastAttempt: { readonly epoch: number; readonly seq: number };
   readonly lastWrite: { readonly at: number; readonly ok: boolean; readonly okCount: number } | null;
+  /**
+   * Whether the last read round reached a majority of the witnesses (null before the first round),
+   * and the local time of the first round of the current unbroken run of majority rounds.
+   */
+  readonly reach: { readonly majority: boolean | null; readonly since: number };
 }
 
 /**
@@ -80,7 +85,23 @@ export function initialLeaseState(
     holding: null,
     lastAttempt,
     lastWrite: null,
+    reach: { majority: null, since: 0 },
   };
+}
+
+/**
+ * Record how many witnesses answered this round's reads. Safety point (the lease failsafe,
+ * lease-failsafe.ts): a region publishes "I cannot reach a majority" in its heartbeat, and a
+ * primary whose lease lapsed may keep serving on that acknowledgement for ttl after it asked. So a
+ * region that regains a majority must not take the lease on values it watched *before* it lost
+ * it: its ttl + margin wait restarts at the first majority round after the gap (decide() counts
+ * from max(firstSeenAt, reach.since)). Without it, a contender whose observations were old enough
+ * could acquire the instant the witnesses came back, while the failsafe primary still serves.
+ */
+export function readRound(p: LeaseParams, s: LeaseState, answered: number, now: number): LeaseState {
+  const reached = answered >= majority(p);
+  if (reached === s.reach.majority) return s;
+  return { ...s, reach: { majority: reached, since: reached ? now : s.reach.since } };
 }
 
 export function majority(p: LeaseParams): number {
@@ -224,9 +245,11 @@ export function decide(p: LeaseParams, s: LeaseState, goal: LeaseGoal, now: numb
   }
   if (goal === "reclaim")
     return { kind: "wait", reason: "fenced: our own record is not on a majority; not taking another's" };
+  if (s.reach.majority === false)
+    return { kind: "wait", reason: `fewer than ${q} of ${n} witnesses answered the last reads` };
   const need = p.ttlMs + p.marginMs;
   const still = s.observed.map((o) =>
-    o.value !== undefined && now - o.firstSeenAt >= need ? o.value : undefined,
+    o.value !== undefined && now - Math.max(o.firstSeenAt, s.reach.since) >= need ? o.value : undefined,
   );
   const m = majorityValue(p, s);
   const who =
@@ -288,6 +311,8 @@ export interface LeaseView {
   readonly holder: string | null;
   readonly maxEpochSeen: number;
   readonly lastWriteOk: boolean | null;
+  /** The last read round reached a majority of the witnesses (null before the first round). */
+  readonly reachesMajority: boolean | null;
   readonly reason: string;
 }
 
@@ -301,6 +326,7 @@ export function leaseView(p: LeaseParams, s: LeaseState, now: number, reason: st
     holder: held ? p.self : (m?.value?.holder ?? null),
     maxEpochSeen: maxEpochSeen(s),
     lastWriteOk: s.lastWrite?.ok ?? null,
+    reachesMajority: s.reach.majority,
     reason,
   };
 }

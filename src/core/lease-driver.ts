@@ -12,6 +12,7 @@ import {
   type LeaseView,
   leaseView,
   observe,
+  readRound,
   relinquish,
   written,
 } from "./lease-core.ts";
@@ -105,6 +106,8 @@ export class LeaseDriver {
         readAt,
       );
     });
+    const answered = reads.filter((r) => r.kind === "value" || r.kind === "absent").length;
+    this.state = readRound(params, this.state, answered, readAt);
     const action = decide(params, this.state, this.goal, clock.now());
     this.lastReason = action.reason;
     if (action.kind === "write") {

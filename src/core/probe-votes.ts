@@ -14,6 +14,7 @@ import { RCODE, RCODE_NAME } from "../dns/constants.ts";
 import type { PeerVote, RegionHeartbeat, WitnessResult } from "./evidence.ts";
 import {
   type Heartbeat,
+  type HeartbeatKeyInput,
   type RegionHeartbeatRecord,
   type ServiceHeartbeatRecord,
   verifyHeartbeat,
@@ -40,7 +41,7 @@ export type QueryOutcome =
   | { readonly kind: "error"; readonly reason: string; readonly latencyMs: number };
 
 export interface Expect {
-  readonly keys: readonly Buffer[];
+  readonly keys: readonly HeartbeatKeyInput[];
   readonly zone: string;
   readonly nonce: string;
   readonly region: string;

@@ -8,6 +8,7 @@
 import type { Clock } from "./clock.ts";
 import type { DirectResult, EvidenceRound, PeerServiceReport, RegionHeartbeat } from "./evidence.ts";
 import {
+  type HeartbeatKeyInput,
   type RegionHeartbeatRecord,
   type ServiceHeartbeatRecord,
   servicesDigest,
@@ -43,8 +44,8 @@ export interface ProbePlan {
   readonly peers: readonly { readonly name: string; readonly nameservers: readonly ServerEndpoint[] }[];
   /** The services whose per-service heartbeats a peer publishes (the configured failover hosts). */
   readonly services: readonly string[];
-  /** Verification keys (newest first); any of them verifies. */
-  readonly keys: readonly Buffer[];
+  /** Verification keys: a record naming a key id is checked under that key only (heartbeat-record.ts). */
+  readonly keys: readonly HeartbeatKeyInput[];
 }
 
 /** Every question of the round, for `splitguard probe` and for counting. */
@@ -172,6 +173,7 @@ export class Prober {
           demotionToken: r.demotionToken,
           handoverTo: r.handoverTo,
           localTargets: r.localTargets,
+          leaseMajority: r.leaseMajority,
         }));
         // Cache only a complete, consistent view: fetched after the heartbeat that named `digest`
         // and hashing to it. Anything else is fetched again next round rather than trusted later.

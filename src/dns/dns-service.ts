@@ -2,9 +2,11 @@
 // reloads on request (SIGHUP, file change). The new zone is read and compiled in a child process
 // (zone-build.ts) while this thread keeps answering from the old one; a bad new file is rejected
 // with the reason logged and the old zone keeps answering; a good one is swapped in by reference.
+
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { ConfigError } from "../config/config-error.ts";
+import type { HeartbeatKey } from "../core/heartbeat-record.ts";
 import type { Logger } from "../log.ts";
 import type { DnsMetrics } from "../metrics.ts";
 import { collectGarbage } from "../shell/collect-garbage.ts";
@@ -39,7 +41,7 @@ export class DnsService implements QueryHandler {
     private zone: CompiledZone,
     private digest: string,
     private summaryValue: ZoneSummary,
-    heartbeatKey: Buffer,
+    heartbeatKey: HeartbeatKey,
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly metrics?: DnsMetrics,

@@ -3,6 +3,7 @@
 // always answered from one whole zone, old or new, never from a half-built one.
 import {
   type Heartbeat,
+  type HeartbeatKeyInput,
   isNonceLabel,
   type ServiceState,
   servicesDigest,
@@ -35,14 +36,15 @@ export function serviceState(s: PublishedService): ServiceState {
     demotionToken: s.demotionToken,
     handoverTo: s.handoverTo,
     localTargets: s.localTargets ?? [],
+    ...(s.leaseMajority === undefined ? {} : { leaseMajority: s.leaseMajority }),
   };
 }
 
 export interface HeartbeatSource {
   /** Random id of this process's lifetime (an integer below 2^48). */
   readonly incarnation: number;
-  /** The shared secret (newest key signs). Never logged. */
-  key: Buffer;
+  /** The key this region signs with (heartbeatKeys.signWith). Never logged. */
+  key: HeartbeatKeyInput;
 }
 
 /** Counted per answer; the server turns these into metrics. */
@@ -92,7 +94,7 @@ export class Responder {
   }
 
   /** Sign heartbeats with a new key from the next query on. */
-  rekey(key: Buffer): void {
+  rekey(key: HeartbeatKeyInput): void {
     this.hb = { ...this.hb, key };
   }
 

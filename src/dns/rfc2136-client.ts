@@ -5,6 +5,7 @@
 // hold the same lease.
 import { randomInt } from "node:crypto";
 import type { Clock } from "../core/clock.ts";
+import { RCODE } from "./constants.ts";
 import { exchange, type ServerAddress } from "./dns-exchange.ts";
 import {
   canonicalName,
@@ -27,6 +28,13 @@ export interface DnsServerClientOptions {
   readonly name: string;
   readonly server: ServerAddress;
   readonly key: TsigKey;
+  /**
+   * Other keys of this witness (a TSIG key rotation, runbooks/rotate-tsig-key.md), tried in order
+   * only when the server answers BADKEY: it does not know the signing key (not configured there
+   * yet, or already removed). A BADKEY answer is unsigned, so a forger can at most make us use
+   * another configured key, whose answer must then verify under that key.
+   */
+  readonly fallbackKeys?: readonly TsigKey[];
   /** Wall-clock time (TSIG time signed is seconds since the epoch, RFC 8945 §4.2). */
   readonly clock: Clock;
   readonly fudge?: number;
@@ -52,6 +60,24 @@ export class DnsServerClient {
     sections: { answers?: ResourceRecord[]; authorities?: ResourceRecord[]; additionals?: ResourceRecord[] },
     timeoutMs: number,
   ): Promise<SignedResult> {
+    // Safe to repeat, even for an UPDATE: a request the server answers BADKEY was not applied
+    // (RFC 8945 §5.2: the signature is checked before the message is processed).
+    let r = await this.sendWith(this.opts.key, opcode, questions, sections, timeoutMs);
+    for (const key of this.opts.fallbackKeys ?? []) {
+      if (!r.badKey) break;
+      r = await this.sendWith(key, opcode, questions, sections, timeoutMs);
+    }
+    const { badKey: _, ...result } = r;
+    return result as SignedResult;
+  }
+
+  private async sendWith(
+    key: TsigKey,
+    opcode: number,
+    questions: Question[],
+    sections: { answers?: ResourceRecord[]; authorities?: ResourceRecord[]; additionals?: ResourceRecord[] },
+    timeoutMs: number,
+  ): Promise<SignedResult & { badKey?: boolean }> {
     const id = randomInt(0, 0x10000);
     const wire = encodeMessage({
       id,
@@ -61,12 +87,7 @@ export class DnsServerClient {
       authorities: sections.authorities ?? [],
       additionals: sections.additionals ?? [],
     });
-    const signed = signMessage(
-      wire,
-      this.opts.key,
-      this.opts.clock.now() / 1000,
-      this.opts.fudge ?? DEFAULT_FUDGE,
-    );
+    const signed = signMessage(wire, key, this.opts.clock.now() / 1000, this.opts.fudge ?? DEFAULT_FUDGE);
     const r = await exchange(signed.wire, {
       server: this.opts.server,
       timeoutMs,
@@ -83,8 +104,14 @@ export class DnsServerClient {
       (rq === undefined || canonicalName(rq.name) !== canonicalName(q.name) || rq.type !== q.type)
     )
       return { kind: "error", reason: `${this.name}: response is for another question` };
-    const v = verifyResponse(r.msg, r.wire, this.opts.key, signed.mac, this.opts.clock.now() / 1000);
-    if (v.kind === "error") return { kind: "error", reason: `${this.name}: ${v.reason}` };
+    const v = verifyResponse(r.msg, r.wire, key, signed.mac, this.opts.clock.now() / 1000);
+    if (v.kind === "error")
+      return {
+        kind: "error",
+        // With several keys (a rotation), say which one the server answered about.
+        reason: `${this.name}: ${v.reason}${this.opts.fallbackKeys?.length ? ` (key ${key.name})` : ""}`,
+        ...(v.tsigError === RCODE.BADKEY ? { badKey: true } : {}),
+      };
     return { kind: "response", msg: r.msg, via: r.via };
   }
 

@@ -105,7 +105,12 @@ export function signMessage(
 export type TsigVerdict =
   | { readonly kind: "ok" }
   /** `reason` names the failure (BADSIG, BADKEY, BADTIME, unsigned, ...); never the key. */
-  | { readonly kind: "error"; readonly reason: string };
+  | {
+      readonly kind: "error";
+      readonly reason: string;
+      /** The TSIG error the server reported about our request (RFC 8945 §5.2), when it did. */
+      readonly tsigError?: number;
+    };
 
 /**
  * Verify a response to a signed request (RFC 8945 §5.4): it must carry a TSIG with our key name
@@ -134,6 +139,7 @@ export function verifyResponse(
     return {
       kind: "error",
       reason: `server rejected the request's TSIG: ${tsigErrorName(t.rdata.error)} (rcode ${rcodeName(msg.rcode)})`,
+      tsigError: t.rdata.error,
     };
   // RFC 8945 §5.2.2.1 permits truncated MACs; we never send them and do not accept them.
   if (t.rdata.mac.length !== MAC_LENGTH)

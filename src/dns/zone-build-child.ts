@@ -29,7 +29,8 @@ try {
   const view = standaloneView(loaded.config);
   const digest = createHash("sha256")
     .update(modelContentKey(loaded.config, view))
-    .update(loaded.heartbeatKey)
+    .update(loaded.heartbeatKeys.sign.secret)
+    .update(`\0${loaded.heartbeatKeys.sign.id}`)
     .digest("hex");
   if (digest === req.previousDigest) {
     reply = { kind: "unchanged", summary: summaryOf(loaded.config) };
@@ -50,7 +51,8 @@ try {
       indexLength: z.index.length,
       slabLength: z.slab.length,
       summary: summaryOf(loaded.config),
-      heartbeatKey: Uint8Array.from(loaded.heartbeatKey),
+      heartbeatKey: Uint8Array.from(loaded.heartbeatKeys.sign.secret),
+      heartbeatKeyId: loaded.heartbeatKeys.sign.id,
     };
   }
 } catch (e) {

@@ -1,8 +1,10 @@
 // Building a zone from a file in a child process (zone-build-child.ts), and its messages.
+
 import { fork } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigError, type ConfigProblem } from "../config/config-error.ts";
+import type { HeartbeatKey } from "../core/heartbeat-record.ts";
 import type { RateLimitConfig } from "./rate-limit.ts";
 import type { CompiledZone } from "./zone-compiler.ts";
 
@@ -45,6 +47,7 @@ export type BuildReply =
       readonly slabLength: number;
       readonly summary: ZoneSummary;
       readonly heartbeatKey: Uint8Array;
+      readonly heartbeatKeyId: string;
     }
   | { readonly kind: "invalid"; readonly source: string; readonly problems: ConfigProblem[] }
   | { readonly kind: "failed"; readonly message: string };
@@ -56,7 +59,8 @@ export type BuildResult =
       readonly digest: string;
       readonly zone: CompiledZone;
       readonly summary: ZoneSummary;
-      readonly heartbeatKey: Buffer;
+      /** The signing key (heartbeatKeys.signWith). */
+      readonly heartbeatKey: HeartbeatKey;
     };
 
 const childUrl = new URL(
@@ -147,7 +151,7 @@ export function buildZoneInChild(
             kind: "built",
             digest: r.digest,
             summary: r.summary,
-            heartbeatKey: Buffer.from(r.heartbeatKey),
+            heartbeatKey: { id: r.heartbeatKeyId, secret: Buffer.from(r.heartbeatKey) },
             zone: {
               ...r.zone,
               index: new Uint32Array(data.buffer, data.byteOffset, r.indexLength),

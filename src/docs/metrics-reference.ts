@@ -64,15 +64,22 @@ export interface ClassMetrics {
 const sameMetric = (a: MetricDoc, b: MetricDoc) =>
   a.type === b.type && a.help === b.help && a.labels.join() === b.labels.join();
 
-/** Class name → its metrics, in export order; a metric two classes define differently is an error. */
+/**
+ * Class name → its metrics; a metric two classes define differently is an error. Classes come in
+ * a fixed order, fewest metrics first (a class that composes another has more), then by name:
+ * export order is not stable (Node sorts a module namespace's keys, vitest's transform does not).
+ */
 export function metricsByClass(module: Record<string, unknown> = metrics): Map<string, ClassMetrics> {
   const out = new Map<string, ClassMetrics>();
   const seen = new Map<string, { cls: string; doc: MetricDoc }>();
-  for (const [name, value] of Object.entries(module)) {
-    if (!isClass(value)) continue;
+  const classes = Object.entries(module)
+    .filter(([, value]) => isClass(value))
+    .map(([name, value]) => ({ name, docs: metricsOf(name, value as MetricClass) }))
+    .sort((a, b) => a.docs.length - b.docs.length || a.name.localeCompare(b.name));
+  for (const { name, docs } of classes) {
     const own: MetricDoc[] = [];
     const includes = new Set<string>();
-    for (const m of metricsOf(name, value)) {
+    for (const m of docs) {
       const prior = seen.get(m.name);
       if (!prior) {
         seen.set(m.name, { cls: name, doc: m });

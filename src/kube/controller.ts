@@ -24,6 +24,8 @@ export interface ControllerOptions {
   readonly leaseDurationS?: number;
   readonly afterStep?: (step: string) => Promise<void> | void;
   readonly log?: (msg: string) => void;
+  /** Called when this replica gains or loses the leader Lease (metrics). */
+  readonly onLeader?: (leading: boolean) => void;
   readonly onResult?: (key: string, r: ReconcileResult) => void;
   /** The live runtime drives the machines; this controller then only carries out overrides. */
   readonly overridesOnly?: boolean;
@@ -56,6 +58,7 @@ export class Controller {
       durationS: o.leaseDurationS ?? 15,
       onChange: (leader) => {
         log(`${o.identity} ${leader ? "became leader" : "is not the leader"}`);
+        o.onLeader?.(leader);
         if (leader) for (const k of this.services.store.keys()) this.queue.enqueue(k);
       },
     });

@@ -15,7 +15,7 @@ import { ResponseRateLimiter } from "../dns/rate-limit.ts";
 import { DEFAULT_LIMITS, type RunningServer, startDnsServer } from "../dns/server.ts";
 import { standaloneView } from "../dns/zone-model.ts";
 import type { Logger } from "../log.ts";
-import { DnsMetrics, RuntimeMetrics } from "../metrics.ts";
+import { ControllerMetrics, DnsMetrics, ROLES, type Role } from "../metrics.ts";
 import type { LeaseFactory } from "../runtime/actuators.ts";
 import { LiveZone } from "../runtime/live-zone.ts";
 import { RegionRuntime } from "../runtime/region-runtime.ts";
@@ -52,13 +52,13 @@ export interface LiveController {
   readonly zone: LiveZone;
   readonly dns: RunningServer;
   readonly http: Server | undefined;
-  readonly registry: RuntimeMetrics["registry"];
+  readonly registry: ControllerMetrics["registry"];
   stop(): Promise<void>;
 }
 
 export async function startLiveController(o: LiveControllerOptions): Promise<LiveController> {
   const { config, heartbeatKey } = o.loaded;
-  const runtimeMetrics = new RuntimeMetrics();
+  const runtimeMetrics = new ControllerMetrics({ region: config.region, now: o.clock.now });
   const dnsMetrics = new DnsMetrics(runtimeMetrics.registry);
   const staticView = standaloneView(config);
   const zone = new LiveZone(config, heartbeatKey, staticView, o.clock.now, dnsMetrics);
@@ -79,6 +79,7 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
     resyncMs: o.resyncMs ?? 30_000,
     overridesOnly: true,
     log: (m) => log.log("info", m),
+    onLeader: (leading) => runtimeMetrics.setLeader(leading),
   });
   const world = new KubeWorld({
     client: o.client,
@@ -98,7 +99,28 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
     onZone: (view) => {
       if (zone.update(view)) log.log("debug", "zone updated", { serial: zone.serial });
     },
-    observer: runtimeMetrics,
+    observer: {
+      round: (r, quorum) => runtimeMetrics.round(r, quorum),
+      transition: (service, from, to) => runtimeMetrics.transition(service, from, to),
+      promoted: (service) => runtimeMetrics.promoted(service),
+      served: (host, records) => runtimeMetrics.served(host, records),
+      status: (service, doc) => {
+        // Mirrors of status for the alerts (charts/splitguard/files/alerts.yaml).
+        const since = Date.parse(doc.restore.lastRoleChangeAt ?? doc.decision.at);
+        runtimeMetrics.setFenced(
+          service,
+          doc.state === "fenced" ? (Number.isFinite(since) ? since : o.clock.now()) : null,
+        );
+        if (doc.lease) {
+          const until = doc.lease.holdUntil ? Date.parse(doc.lease.holdUntil) : Number.NaN;
+          runtimeMetrics.setLeaseHeld(service, doc.lease.holder === config.region && until > o.clock.now());
+        }
+        // A peer not sighted this round is "unknown", never its last claimed role: a failed-over
+        // former primary must not read as a second primary (SplitguardTwoPrimaries).
+        for (const p of doc.peers)
+          runtimeMetrics.setRole(service, p.region, p.seen === "up" ? asRole(p.role) : "unknown");
+      },
+    },
   });
   const rt = runtime;
   const base = probePlan(config, heartbeatKey);
@@ -226,4 +248,8 @@ async function leaseFactory(o: LiveControllerOptions): Promise<LeaseFactory | un
       persistAttempt: h.persist,
       onView: h.onView,
     });
+}
+
+function asRole(role: string | undefined): Role {
+  return (ROLES as readonly string[]).includes(role ?? "") ? (role as Role) : "unknown";
 }

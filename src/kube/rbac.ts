@@ -32,6 +32,20 @@ export const targetRules: readonly PolicyRule[] = [
   { apiGroups: [""], resources: ["services"], verbs: ["get"] },
 ];
 
+/**
+ * What an operator needs for `splitguard status`, `explain` and `override` (docs/cli.md): read the
+ * services, and create and watch overrides. Nothing else: the CLI never writes a status, a Cluster
+ * or a pod. The kube tier runs the CLI as a user bound to exactly these rules.
+ */
+export const operatorRules: readonly PolicyRule[] = [
+  { apiGroups: ["splitguard.io"], resources: ["failoverservices"], verbs: ["get", "list"] },
+  {
+    apiGroups: ["splitguard.io"],
+    resources: ["failoveroverrides"],
+    verbs: ["get", "list", "watch", "create"],
+  },
+];
+
 /** Lease mode with `keySecret`: read exactly the named Secrets holding the TSIG keys, nothing else. */
 export function leaseKeyRules(secretNames: readonly string[]): PolicyRule[] {
   return secretNames.length

@@ -36,12 +36,14 @@ import type {
 import { type Condition, type ServiceStatusDoc, serviceStatusDoc } from "./service-status.ts";
 import { type PeerSights, zoneView } from "./zone-view.ts";
 
-/** What the runtime reports for metrics (src/metrics.ts RuntimeMetrics implements it). */
+/** What the runtime reports for metrics (src/metrics.ts ControllerMetrics implements the first four). */
 export interface RuntimeObserver {
   round(r: ProbeRound, quorum: boolean): void;
   transition(service: string, from: string, to: string): void;
   promoted(service: string): void;
   served(host: string, records: number): void;
+  /** A service's status as computed this round (written or not), for the metrics that mirror it. */
+  status?(service: string, doc: ServiceStatusDoc): void;
 }
 
 export interface RegionRuntimeOptions {
@@ -74,6 +76,8 @@ interface Running {
   lease: LeaseHandle | undefined;
   /** Lease mode: the highest attempt recorded (persisted before it was written). */
   leaseAttempt: LeaseAttempt | undefined;
+  /** Lease mode: whether the last lease round reached a majority (published as `lm=`). */
+  leaseMajority: boolean | undefined;
   /** Intents that failed, with the state they were carried out in (retried while it holds). */
   failed: { readonly intent: Intent; readonly state: string }[];
 }
@@ -105,6 +109,9 @@ export function machineSpec(c: Config, def: ServiceDef): ServiceSpec {
     witnesses: c.witnesses,
     safety: def.safety,
     timing: timingOf(c),
+    // lease.failsafe (DESIGN §5): a lease-mode primary that loses the lease witnesses keeps
+    // serving only while every peer directly acknowledges it cannot reach a majority either.
+    ...(def.safety === "lease" && c.lease?.failsafe ? { leaseFailsafe: { ttlMs: c.lease.ttl * 1000 } } : {}),
   };
 }
 
@@ -286,7 +293,13 @@ export class RegionRuntime {
     run.actor.send({ type: "EVIDENCE", evidence: ev });
     // Keep localtargets current: the targets may change while the role does not.
     const p = this.published.get(def.host);
-    if (p) this.published.set(def.host, { ...p, localTargets: p.gate === "open" ? [...obs.targets] : [] });
+    if (p)
+      this.published.set(def.host, {
+        ...p,
+        localTargets: p.gate === "open" ? [...obs.targets] : [],
+        // Peers' failsafe reads it: whether this region reached a lease majority (lease mode).
+        ...(run.leaseMajority === undefined ? {} : { leaseMajority: run.leaseMajority }),
+      });
     // The gate is asserted every round, not only on transitions: a pod created since (a scaled-up
     // writer) gets the condition, and a gate left open by a controller killed mid-demotion is
     // closed by its successor even though its machine starts in a state with no gate intent.
@@ -322,6 +335,7 @@ export class RegionRuntime {
       clock.now(),
       run.leaseAttempt,
     );
+    this.o.observer?.status?.(def.name, doc);
     await this.writeStatus(run, doc);
   }
 
@@ -357,6 +371,7 @@ export class RegionRuntime {
       stopped: false,
       lease: undefined,
       leaseAttempt: obs.leaseAttempt,
+      leaseMajority: undefined,
       failed: [],
     };
     const slog = log.child({ service: def.name });
@@ -399,7 +414,9 @@ export class RegionRuntime {
           await world.persistLeaseAttempt(def, a);
         },
         onView: (v) => {
-          if (!run.stopped) actor.send({ type: "LEASE", lease: v });
+          if (run.stopped) return;
+          if (v.reachesMajority !== null) run.leaseMajority = v.reachesMajority;
+          actor.send({ type: "LEASE", lease: v });
         },
       });
     }

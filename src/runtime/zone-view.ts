@@ -69,6 +69,8 @@ export function zoneView(
         demotionToken: own.demotionToken,
         handoverTo: own.handoverTo,
         localTargets: local,
+        // Lease mode: `lm=`, what a peer's failsafe reads (absent until a lease round has run).
+        ...(own.leaseMajority === undefined ? {} : { leaseMajority: own.leaseMajority }),
       });
   }
   for (const h of staticView.hosts) if (!defined.has(h.name)) hosts.push(h);

@@ -7,6 +7,7 @@
 // Timing (passes the timing rule): probe every 2 s, timeout 1.5 s, fenceAfter 4 s, margin 1 s,
 // promoteAfter 12 s = 4 + 2·2 + 2·1.5 + 1. Unbound runs with `infra-cache-max-rtt: 1000`, as in
 // the witness tier, so a stopped responder becomes SERVFAIL (a down vote) within seconds.
+
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +20,7 @@ import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { type LiveController, startLiveController } from "../../src/kube/live-controller.ts";
 import { jsonLogger } from "../../src/log.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
+import { promtool } from "../ops/support/promtool.ts";
 import { startUnbound, type Unbound } from "../witness/support/unbound.ts";
 import { CLUSTER, FO, FS } from "./support/fixtures.ts";
 import { freeTcpPort, type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
@@ -199,6 +201,10 @@ it("both healthy: eu serves, us follows, status shows witnesses, peers and no ti
   expect(m).toMatch(/^splitbrain_quorum_reached 1$/m);
   expect(m).toMatch(/^splitbrain_witness_reachable\{witness="127\.0\.0\.71"\} 1$/m);
   expect(m).toMatch(/^k8gb_gslb_healthy_records\{name="db"\} 1$/m);
+  // The whole exposition is valid for Prometheus (issue 7: promtool check metrics on /metrics).
+  const lint = promtool(["check", "metrics"], m);
+  expect(lint.code, lint.out).toBe(0);
+  expect(m).toMatch(/^splitguard_controller_leader\{region="us"\} 1$/m);
   console.log(
     `both healthy: ${transitions("eu").length + transitions("us").length} transitions at start-up, 0 in 12 s`,
   );

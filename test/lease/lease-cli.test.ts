@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
 import { RRType } from "../../src/dns/message.ts";
 import { DnsServerClient } from "../../src/dns/rfc2136-client.ts";
 import { HMAC_SHA256, parseTsigSecret } from "../../src/dns/tsig.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
+import { runCli } from "../support/run-cli.ts";
 import { startTrio, transportFor, type WitnessTrio } from "../support/witness-servers.ts";
 
 let trio: WitnessTrio;
@@ -73,13 +73,7 @@ ${ws}${over.extra ?? ""}`,
 }
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    stopped: new Promise(() => {}),
-  });
+  const { code, out, err } = await runCli(...argv);
   // Key material never leaves its holder: not the base64 text, not a part of it.
   for (const s of [out, err]) {
     expect(s).not.toContain(secretB64);

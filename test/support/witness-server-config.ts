@@ -13,7 +13,14 @@ export interface WitnessServerInput {
   readonly keyName: string;
   /** The base64 secret as `tsig-keygen -a hmac-sha256 <keyName>` prints it. */
   readonly secret: string;
+  /**
+   * More keys allowed to update the zone: a TSIG key rotation's overlap, when the server has the
+   * old and the new key (runbooks/rotate-tsig-key.md). Each needs its own name.
+   */
+  readonly moreKeys?: readonly { readonly keyName: string; readonly secret: string }[];
 }
+
+const allKeys = (i: WitnessServerInput) => [{ keyName: i.keyName, secret: i.secret }, ...(i.moreKeys ?? [])];
 
 export const DOC_EXAMPLE: WitnessServerInput = {
   dir: "/var/lib/splitguard-witness",
@@ -47,17 +54,25 @@ export function renderBindConf(i: WitnessServerInput): string {
 };
 controls { };
 
-key "${i.keyName}" {
+${allKeys(i)
+  .map(
+    (k) => `key "${k.keyName}" {
     algorithm hmac-sha256;
-    secret "${i.secret}";
+    secret "${k.secret}";
 };
-
+`,
+  )
+  .join("")}
 zone "${i.zone}" {
     type primary;
     file "${i.dir}/${i.zone}.zone";
     update-policy {
-        grant ${i.keyName} zonesub TXT;
-    };
+${allKeys(i)
+  .map(
+    (k) => `        grant ${k.keyName} zonesub TXT;
+`,
+  )
+  .join("")}    };
 };
 `;
 }
@@ -76,13 +91,23 @@ database:
     storage: "${i.dir}"
 
 key:
-  - id: ${i.keyName}
+${allKeys(i)
+  .map(
+    (k) => `  - id: ${k.keyName}
     algorithm: hmac-sha256
-    secret: ${i.secret}
-
+    secret: ${k.secret}
+`,
+  )
+  .join("")}
 acl:
   - id: lease-update
-    key: ${i.keyName}
+    key: ${
+      i.moreKeys?.length
+        ? `[${allKeys(i)
+            .map((k) => k.keyName)
+            .join(", ")}]`
+        : i.keyName
+    }
     action: update
     update-type: [TXT]
     update-owner: zone

@@ -35,8 +35,10 @@ export interface RunningWitness {
   resume(): void;
   /** Kill it (the address then answers ICMP port unreachable → ECONNREFUSED). */
   kill(): Promise<void>;
-  /** Start it again on the same address and port, with the zone as it was left. */
-  restart(): Promise<void>;
+  /** Start it again on the same address and port, with the zone as it was left (ready checked with `readyKey`). */
+  restart(readyKey?: TsigKey): Promise<void>;
+  /** Rewrite the server's configuration (same address, port and zone) and restart it. */
+  reconfigure(change: Partial<WitnessServerInput>, readyKey: TsigKey): Promise<void>;
   stderr(): string;
 }
 
@@ -175,10 +177,17 @@ export async function startWitness(
       signalGroup(child, "SIGTERM");
       await waitExit(child, 5000);
     },
-    async restart() {
+    async restart(readyKey = key) {
       await w.kill();
       child = startProcess(kind, dir, log);
-      await waitReady(name, input, key, log);
+      await waitReady(name, input, readyKey, log);
+    },
+    async reconfigure(change, readyKey) {
+      const next = { ...input, ...change };
+      if (kind === "bind") writeFileSync(join(dir, "named.conf"), renderBindConf(next));
+      else if (kind === "knot") writeFileSync(join(dir, "knot.conf"), renderKnotConf(next));
+      else throw new Error("reconfigure: only BIND and Knot");
+      await w.restart(readyKey);
     },
     stderr: () => log.join(""),
   };

@@ -47,7 +47,7 @@ configuration.`,
       throw new UsageError(`-o ${values.output}: only json is supported`);
     const loaded = loadConfigFile(values.config);
     const c = loaded.config;
-    const plan = probePlan(c, loaded.heartbeatKey);
+    const plan = probePlan(c, loaded.heartbeatKeys.verify);
     const transport = dnsProbeTransport({
       clock: systemClock,
       timeoutMs: c.probe.timeout * 1000,

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { timelineHtml } from "../../../simulations/html.ts";
 import { INVARIANTS, type InvariantId, promotionBoundMs } from "../../../simulations/invariants.ts";
 import { defaultJobs, runRandomParallel } from "../../../simulations/parallel.ts";
-import { runConfig, type Summary } from "../../../simulations/runner.ts";
+import { runConfig, type Summary, withFailsafe } from "../../../simulations/runner.ts";
 import { allScenarios, findScenario } from "../../../simulations/scenarios.ts";
 import type { Safety } from "../../../simulations/sim-config.ts";
 import { timelineText } from "../../../simulations/timeline.ts";
@@ -48,6 +48,7 @@ export const simulate = defineCommand({
                          anycast: a witness site per continent, continents may split
   --regions 2|3          only 2- or only 3-region deployments (default: both)
   --safety MODE          witness (default), lease or manual
+  --failsafe             with --safety lease: lease.failsafe on (DESIGN §5)
   --duration D           simulated time per run (default 1h): 90m, 3600s, 2h
   --jobs N               worker threads for --runs (default: one per core)
   -o json                machine-readable summary
@@ -65,6 +66,7 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
     witnesses: { type: "string" },
     regions: { type: "string" },
     safety: { type: "string" },
+    failsafe: { type: "boolean" },
     duration: { type: "string" },
     jobs: { type: "string" },
     output: { type: "string", short: "o" },
@@ -86,7 +88,9 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
     if (v.scenario !== undefined) {
       const sc = findScenario(v.scenario);
       if (!sc) throw new UsageError(`--scenario ${v.scenario}: unknown (see --list)`);
-      const { config, expect } = sc.build(safety, durationMs);
+      const built = sc.build(safety, durationMs);
+      const config = withFailsafe(built.config, v.failsafe === true);
+      const expect = built.expect;
       const out = await runConfig(config, expect, v.html ? config.timing.probeIntervalMs * 2 : undefined);
       const known = new Set<InvariantId>(sc.knownLimits?.[safety] ?? []);
       const unexpected = out.violations.filter((x) => !known.has(x.invariant));
@@ -151,8 +155,8 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
     if (!["uniform", "anycast"].includes(witnessClass)) throw new UsageError("--witnesses uniform|anycast");
     const regions = v.regions === undefined ? undefined : (int("--regions", v.regions, 2) as 2 | 3);
     if (regions !== undefined && regions !== 2 && regions !== 3) throw new UsageError("--regions 2|3");
-    const common = { safety, durationMs, witnessClass, regions, path: v.path };
-    const flags = `${regions ? ` --regions ${regions}` : ""}${v.duration ? ` --duration ${v.duration}` : ""}`;
+    const common = { safety, durationMs, witnessClass, regions, path: v.path, failsafe: v.failsafe === true };
+    const flags = `${regions ? ` --regions ${regions}` : ""}${v.duration ? ` --duration ${v.duration}` : ""}${v.failsafe ? " --failsafe" : ""}`;
     if (v.kind !== undefined && v.kind !== "random" && v.kind !== "primary-loss")
       throw new UsageError("--kind random|primary-loss");
     if (v.path !== undefined) {

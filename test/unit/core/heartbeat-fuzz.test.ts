@@ -40,6 +40,7 @@ const heartbeat: fc.Arbitrary<Heartbeat> = fc.oneof(
     localTargets: fc.array(fc.oneof(fc.ipV4(), fc.ipV6()), { maxLength: 30 }),
     demotionToken: fc.option(fc.base64String({ maxLength: 900 }), { nil: undefined }),
     handoverTo: fc.option(label, { nil: undefined }),
+    leaseMajority: fc.option(fc.boolean(), { nil: undefined }),
   }),
 );
 
@@ -60,6 +61,10 @@ describe("heartbeat TXT parser fuzz", () => {
         const v = verifyHeartbeat(signHeartbeat(hb, KEY, ZONE), [KEY], ZONE, hb.nonce);
         expect(v.ok).toBe(true);
         if (v.ok) expect(v.heartbeat).toMatchObject({ kind: hb.kind, region: hb.region, nonce: hb.nonce });
+        // Signed under a key id (heartbeatKeys): verified by that key, rejected by another id.
+        const withId = signHeartbeat(hb, { id: "k1", secret: KEY }, ZONE);
+        expect(verifyHeartbeat(withId, [{ id: "k1", secret: KEY }], ZONE, hb.nonce)).toEqual(v);
+        expect(verifyHeartbeat(withId, [{ id: "k2", secret: KEY }], ZONE, hb.nonce).ok).toBe(false);
       }),
       { numRuns: 2000 },
     );

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   type ServiceState,
@@ -77,6 +78,38 @@ describe("heartbeat records", () => {
     });
     // Signed for another zone: the zone is part of the MAC input.
     expect(verifyHeartbeat(s, [K], "other.example", "n1").ok).toBe(false);
+  });
+
+  it("carries lm=yes|no (lease majority) when said, and leaves the record as it was when not", () => {
+    const base = { kind: "service", region: "a", nonce: "n", incarnation: 1, ...state } as const;
+    for (const leaseMajority of [true, false]) {
+      const strings = signHeartbeat({ ...base, leaseMajority }, K, Z);
+      expect(strings[0]).toMatch(leaseMajority ? / lm=yes$/ : / lm=no$/);
+      expect(verifyHeartbeat(strings, [K], Z, "n")).toEqual({
+        ok: true,
+        heartbeat: { ...base, leaseMajority },
+      });
+    }
+    const plain = signHeartbeat(base, K, Z);
+    expect(plain[0]).not.toContain("lm=");
+    expect(verifyHeartbeat(plain, [K], Z, "n")).toEqual({ ok: true, heartbeat: base });
+    // The digest covers it (a peer refetches when it flips) and is unchanged when it is not said.
+    const d = (s: ServiceState) => servicesDigest([s]);
+    expect(d({ ...state, leaseMajority: true })).not.toBe(d({ ...state, leaseMajority: false }));
+    expect(d({ ...state, leaseMajority: undefined })).toBe(d(state));
+    // Any other value is malformed, even correctly signed.
+    const bad = signHeartbeat(base, K, Z).slice(0, -1);
+    bad[0] = `${bad[0]} lm=maybe`;
+    const resigned = [
+      ...bad,
+      `mac=${createHmac("sha256", K)
+        .update(`sg1\n${Z}\n${bad.join("\n")}`)
+        .digest("base64url")}`,
+    ];
+    expect(verifyHeartbeat(resigned, [K], Z, "n")).toEqual({
+      ok: false,
+      reason: "malformed service heartbeat",
+    });
   });
 
   it("digest is order-independent and covers every field", () => {

@@ -6,8 +6,10 @@ import {
   initialLeaseState,
   type LeaseParams,
   type LeaseState,
+  leaseView,
   majorityValue,
   observe,
+  readRound,
   written,
 } from "../../../src/core/lease-core.ts";
 import { LeaseWitnessStore, MemoryLeaseTransport } from "../../../src/core/lease-memory-transport.ts";
@@ -37,6 +39,21 @@ describe("lease core", () => {
     const a = decide(P, s, "acquire", 36_000);
     expect(a).toMatchObject({ kind: "write", why: "acquire", next: { holder: "us", epoch: 4, seq: 0 } });
     if (a.kind === "write") expect(a.expected).toEqual([eu(3, 7), eu(3, 7), eu(3, 7)]);
+  });
+
+  it("after a round without a majority, the wait restarts when a majority answers again (lease failsafe)", () => {
+    let s = seeAll(initialLeaseState(P), eu(3, 7), 1_000);
+    s = readRound(P, s, 3, 1_000);
+    expect(leaseView(P, s, 1_000, "").reachesMajority).toBe(true);
+    s = readRound(P, s, 1, 50_000); // two witnesses unreachable: nothing can be acquired
+    expect(leaseView(P, s, 50_000, "").reachesMajority).toBe(false);
+    expect(decide(P, s, "acquire", 50_000)).toMatchObject({ kind: "wait" });
+    s = readRound(P, seeAll(s, eu(3, 7), 60_000), 3, 60_000); // back, the value unchanged
+    // Watched since 1 s, but the majority came back only at 60 s: ttl + margin from there.
+    expect(decide(P, s, "acquire", 60_000 + 34_999)).toMatchObject({ kind: "wait" });
+    expect(decide(P, s, "acquire", 60_000 + 35_000)).toMatchObject({ kind: "write", why: "acquire" });
+    // A round with a minority of errors keeps the run of majority rounds going.
+    expect(readRound(P, s, 2, 70_000).reach).toEqual({ majority: true, since: 60_000 });
   });
 
   it("a renewal seen anywhere restarts the window", () => {

@@ -108,13 +108,22 @@ export const lease = (
   holder: held ? null : holder,
   maxEpochSeen: epoch,
   lastWriteOk: held,
+  reachesMajority: true,
   reason: held ? "held" : "not held",
 });
 
 /** An actor on a clock the test moves by hand; intents are collected in order. */
 export function harness(
   region: string,
-  o: { safety?: SafetyMode; regions?: string[]; cnpg: CnpgStatus; restored?: RestoredStatus; at?: number },
+  o: {
+    safety?: SafetyMode;
+    regions?: string[];
+    cnpg: CnpgStatus;
+    restored?: RestoredStatus;
+    at?: number;
+    /** Lease mode with lease.failsafe on, acknowledgements counting for this ttl. */
+    failsafeTtlMs?: number;
+  },
 ) {
   let now = o.at ?? 0;
   const timers: { at: number; fn: () => void; h: object }[] = [];
@@ -131,7 +140,15 @@ export function harness(
     },
   };
   const actor = createActor(serviceMachine, {
-    input: { spec: spec(region, o.safety, o.regions), clock, cnpg: o.cnpg, restored: o.restored },
+    input: {
+      spec: {
+        ...spec(region, o.safety, o.regions),
+        ...(o.failsafeTtlMs === undefined ? {} : { leaseFailsafe: { ttlMs: o.failsafeTtlMs } }),
+      },
+      clock,
+      cnpg: o.cnpg,
+      restored: o.restored,
+    },
     clock,
   });
   const intents: Intent[] = [];

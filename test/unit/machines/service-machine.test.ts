@@ -122,6 +122,86 @@ describe("primary", () => {
   });
 });
 
+describe("lease failsafe (lease.failsafe, DESIGN §5)", () => {
+  const TTL = 30_000;
+  /** eu primary whose lease (held until 30 s) stops renewing at 20 s. */
+  function lapsing(failsafe: boolean) {
+    const h = harness("eu", { cnpg: PRIMARY, safety: "lease", ...(failsafe ? { failsafeTtlMs: TTL } : {}) });
+    h.actor.send({ type: "LEASE", lease: lease(true, 1, null, 30_000) });
+    h.advance(20_000);
+    h.actor.send({ type: "LEASE", lease: { ...lease(true, 1, null, 30_000), lastWriteOk: false } });
+    expect(h.state()).toBe("primary.atRisk");
+    return h;
+  }
+  /** One probe round now: us answers directly (or only through a witness) saying whether it reaches a majority. */
+  function round(h: ReturnType<typeof lapsing>, o: { majority?: boolean; direct?: boolean; epoch?: number }) {
+    const report = { ...standbyReport(o.epoch ?? 1), leaseMajority: o.majority };
+    const ev = evidence("eu", { selfOk: 0, peers: { us: { direct: o.direct ?? true, report } } });
+    h.send({ ...ev, startedAt: h.ctx().clock.now() });
+  }
+  function roundsFor(h: ReturnType<typeof lapsing>, ms: number, o: Parameters<typeof round>[1]) {
+    for (let t = 0; t < ms; t += 5_000) {
+      h.advance(5_000);
+      round(h, o);
+    }
+  }
+
+  it("off: fences at lease expiry even when every peer says it has no majority", () => {
+    const h = lapsing(false);
+    roundsFor(h, 15_000, { majority: false });
+    expect(h.state()).toBe("fenced");
+  });
+
+  it("on: keeps the gate open while every peer directly acknowledges no majority; fences once one reaches it", () => {
+    const h = lapsing(true);
+    roundsFor(h, 120_000, { majority: false });
+    expect(h.state()).toBe("primary.atRisk");
+    expect(h.types()).not.toContain("closeGate");
+    expect(h.ctx().decision.reason).toMatch(/failsafe: the lease expired, but every peer \(us\)/);
+    h.advance(5_000);
+    round(h, { majority: true });
+    expect(h.state()).toBe("fenced");
+    expect(h.ctx().decision.reason).toMatch(/us reaches a majority of the lease witnesses/);
+  });
+
+  it("on: a peer seen only through a witness resolver does not acknowledge", () => {
+    const h = lapsing(true);
+    roundsFor(h, 15_000, { majority: false, direct: false });
+    expect(h.state()).toBe("fenced");
+  });
+
+  it("on: a peer that does not say (no lm= field) does not acknowledge", () => {
+    const h = lapsing(true);
+    roundsFor(h, 15_000, {});
+    expect(h.state()).toBe("fenced");
+  });
+
+  it("on: a peer following a newer epoch does not acknowledge", () => {
+    const h = lapsing(true);
+    roundsFor(h, 15_000, { majority: false, epoch: 2 });
+    expect(h.state()).not.toBe("primary.atRisk");
+    expect(h.types()).toContain("closeGate");
+  });
+
+  it("on: when the acknowledgements stop, fences ttl after the last question was sent", () => {
+    const h = lapsing(true);
+    roundsFor(h, 40_000, { majority: false });
+    const lastAsked = h.ctx().clock.now();
+    expect(h.state()).toBe("primary.atRisk");
+    h.advance(TTL - 1);
+    expect(h.state()).toBe("primary.atRisk");
+    h.advance(1);
+    expect(h.state()).toBe("fenced");
+    expect(h.ctx().decision.at).toBe(lastAsked + TTL);
+  });
+
+  it("on: a primary that never held the lease in this incarnation is not kept", () => {
+    const h = harness("eu", { cnpg: PRIMARY, safety: "lease", failsafeTtlMs: TTL });
+    roundsFor(h, 90_000, { majority: false });
+    expect(h.state()).toBe("fenced");
+  });
+});
+
 describe("fenced", () => {
   function fencedEu() {
     const h = harness("eu", { cnpg: { ...PRIMARY, fenced: true } });

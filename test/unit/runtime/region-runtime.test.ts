@@ -19,7 +19,7 @@ import type {
   RegionWorld,
   ServiceDef,
 } from "../../../src/runtime/actuators.ts";
-import { RegionRuntime } from "../../../src/runtime/region-runtime.ts";
+import { machineSpec, RegionRuntime } from "../../../src/runtime/region-runtime.ts";
 import type { ServiceStatusDoc } from "../../../src/runtime/service-status.ts";
 
 const CONFIG = parseConfigText(
@@ -180,6 +180,16 @@ function setup(lease?: (clock: Clock) => LeaseFactory) {
   return { clock, world, rt, zones, step, answer };
 }
 
+describe("machineSpec", () => {
+  it("gives a lease-mode service the failsafe only when lease.failsafe is on", () => {
+    const lease = { ...CONFIG, lease: { ttl: 30, failsafe: true } } as unknown as typeof CONFIG;
+    expect(machineSpec(lease, { ...DB, safety: "lease" }).leaseFailsafe).toEqual({ ttlMs: 30_000 });
+    expect(machineSpec(lease, DB).leaseFailsafe).toBeUndefined();
+    const off = { ...CONFIG, lease: { ttl: 30, failsafe: false } } as unknown as typeof CONFIG;
+    expect(machineSpec(off, { ...DB, safety: "lease" }).leaseFailsafe).toBeUndefined();
+  });
+});
+
 describe("RegionRuntime", () => {
   it("a standby follows the sighted primary and answers its targets; status shows evidence and no timer", async () => {
     const { world, rt, step, answer } = setup();
@@ -303,6 +313,8 @@ describe("RegionRuntime", () => {
       stores.map(() => expect.objectContaining({ holder: "us", epoch: 2 })),
     );
     expect(t.world.stored).toMatchObject({ role: "primary", epoch: 2, lease: { holder: "us", epoch: 2 } });
+    // Its heartbeat says it reaches a lease majority (lm=yes): what a peer's failsafe reads.
+    expect(JSON.stringify(t.zones.at(-1))).toContain('"leaseMajority":true');
     // Safety: no value is written before it is on record.
     const log = t.world.leaseLog;
     for (const [i, line] of log.entries())

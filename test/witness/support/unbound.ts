@@ -1,12 +1,11 @@
-// A real unbound (Debian) as a witness resolver on its own loopback address, port 53: no DNSSEC
-// validation (iterator only), allowed to query loopback, and a stub zone for Z pointing at the
-// regions' responders, so it follows the delegation and the heartbeat-subzone referrals itself.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// A real unbound (Debian) as a witness resolver on its own loopback address, port 53
+// (src/shell/unbound.ts has the configuration), with its log and unbound-control for the tier.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { buildQuery, udpExchange } from "../../support/dns-client.ts";
+import { systemClock } from "../../../src/shell/system-clock.ts";
+import { unboundConf as sharedConf, spawnUnbound } from "../../../src/shell/unbound.ts";
 
 const run = promisify(execFile);
 
@@ -31,77 +30,32 @@ export interface Unbound {
   stop(): Promise<void>;
 }
 
-export function unboundConf(o: UnboundOptions, dir: string): string {
-  return `server:
-  interface: ${o.address}
-  port: 53
-  interface-automatic: no
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "${dir}"
-  pidfile: "${dir}/unbound.pid"
-  use-syslog: no
-  logfile: "${dir}/unbound.log"
-  log-time-ascii: yes
-  verbosity: 1
-  num-threads: 1
-  so-reuseport: no
-  do-ip6: no
-  access-control: ${o.allow ?? "127.0.0.0/8"} allow
-  # the responders live on loopback
-  do-not-query-localhost: no
-  # no validation: no trust anchor, iterator only
-  module-config: "iterator"
-  cache-min-ttl: 0
-${(o.extra ?? []).map((l) => `  ${l}`).join("\n")}
-remote-control:
-  control-enable: yes
-  control-interface: "${dir}/control.sock"
-  control-use-cert: no
+/** The tier's unbound: timestamps in its log, verbosity 1, unbound-control. */
+const TIER = { verbosity: 1, control: true } as const;
 
-stub-zone:
-  name: "${o.zone}"
-${o.stubAddrs.map((a) => `  stub-addr: ${a}`).join("\n")}
-`;
+/** The tier's configuration file (the e2e tier writes it for an unbound in a namespace). */
+export function unboundConf(o: UnboundOptions, dir: string): string {
+  return sharedConf({ ...o, ...TIER, dir, extra: ["log-time-ascii: yes", ...(o.extra ?? [])] });
 }
 
 export async function startUnbound(o: UnboundOptions): Promise<Unbound> {
-  const dir = mkdtempSync(join(tmpdir(), "sg-unbound-"));
-  const conf = join(dir, "unbound.conf");
-  writeFileSync(conf, unboundConf(o, dir));
-  const proc: ChildProcess = spawn("unbound", ["-d", "-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  proc.stdout?.on("data", (d) => {
-    out += String(d);
-  });
-  proc.stderr?.on("data", (d) => {
-    out += String(d);
-  });
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
-    const t = setTimeout(() => proc.kill("SIGKILL"), 3000);
-    await exited;
-    clearTimeout(t);
-    // SG_KEEP_UNBOUND=1 keeps the config and log for a post-mortem.
-    if (!process.env.SG_KEEP_UNBOUND) rmSync(dir, { recursive: true, force: true });
+  // SG_KEEP_UNBOUND=1 keeps the config and log for a post-mortem.
+  const u = await spawnUnbound(
+    {
+      ...o,
+      ...TIER,
+      extra: ["log-time-ascii: yes", ...(o.extra ?? [])],
+      keep: !!process.env.SG_KEEP_UNBOUND,
+    },
+    systemClock,
+  );
+  const log = join(u.dir, "unbound.log");
+  return {
+    address: o.address,
+    dir: u.dir,
+    conf: u.conf,
+    logs: () => u.output() + (existsSync(log) ? readFileSync(log, "utf8") : ""),
+    control: async (...args) => (await run("unbound-control", ["-c", u.conf, ...args])).stdout,
+    stop: u.stop,
   };
-  // Ready when it answers anything (REFUSED for the root is fine: it is listening).
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) break;
-    if (await udpExchange(o.address, 53, buildQuery({ name: "localhost", type: 1 }), 100)) {
-      return {
-        address: o.address,
-        dir,
-        conf,
-        logs: () =>
-          out + (existsSync(join(dir, "unbound.log")) ? readFileSync(join(dir, "unbound.log"), "utf8") : ""),
-        control: async (...args) => (await run("unbound-control", ["-c", conf, ...args])).stdout,
-        stop,
-      };
-    }
-  }
-  await stop();
-  throw new Error(`unbound on ${o.address} did not start: ${out}`);
 }
