@@ -125,48 +125,21 @@ ${this.regions.map((r, i) => `      ${r}: [10.200.${i + 1}.10]`).join("\n")}
   private readonly responders = new Map<string, ReturnType<Topology["spawn"]>>();
 
   private async startWitness(name: string): Promise<void> {
-    const wdir = join(this.dir, `unbound-${name}`);
-    mkdirSync(wdir, { recursive: true });
-    const conf = join(wdir, "unbound.conf");
-    writeFileSync(
-      conf,
-      unboundConf(
-        {
-          address: this.address(name),
-          zone: ZONE,
-          stubAddrs: this.regions.map((r) => this.address(r)),
-          allow: "10.0.0.0/8",
-          // Give up on a silent server after about 6 s, not 24–30 s (docs/prober.md).
-          extra: ["infra-cache-max-rtt: 1000"],
-        },
-        wdir,
-      ),
-    );
-    this.topology.spawn(name, "unbound", ["-d", "-c", conf]);
-    await this.waitAnswer(name, this.address(name), `unbound in ${name}`, () =>
-      safeRead(join(wdir, "unbound.log")),
+    await startWitnessNode(
+      this.topology,
+      name,
+      this.dir,
+      this.regions.map((r) => this.address(r)),
     );
   }
 
   /** Makes a witness forget the servers it found silent (unbound's infra cache) and its answers. */
   async flushWitness(name: string): Promise<void> {
-    const conf = join(this.dir, `unbound-${name}`, "unbound.conf");
-    await run("unbound-control", ["-c", conf, "flush_infra", "all"]);
-    await run("unbound-control", ["-c", conf, "flush_zone", ZONE]);
+    await flushWitnessNode(this.dir, name);
   }
 
-  /** Asks `server` from inside `node` until it answers (any RCODE), for up to 15 s. */
-  private async waitAnswer(node: string, server: string, what: string, log: () => string): Promise<void> {
-    for (let i = 0; i < 30; i++) {
-      try {
-        const out = await this.topology.exec(node, "dig", ["+time=1", "+tries=1", `@${server}`, ZONE, "SOA"]);
-        if (out.includes("status:")) return;
-      } catch {
-        // not yet
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`${what} did not answer at ${server}: ${log().slice(-2000)}`);
+  private waitAnswer(node: string, server: string, what: string, log: () => string): Promise<void> {
+    return waitAnswer(this.topology, node, server, what, log);
   }
 
   /** One real probe round from `region`'s namespace. */
@@ -212,7 +185,66 @@ export function summary(r: ProbeResult | undefined): string {
   ].join("; ");
 }
 
-function safeRead(path: string): string {
+/**
+ * Starts a real unbound witness inside `name`'s namespace (config under `dir/unbound-<name>`), with
+ * a stub zone for ZONE at the regions' responders, and waits until it answers.
+ */
+export async function startWitnessNode(
+  topology: Topology,
+  name: string,
+  dir: string,
+  stubAddrs: readonly string[],
+): Promise<void> {
+  const wdir = join(dir, `unbound-${name}`);
+  mkdirSync(wdir, { recursive: true });
+  const conf = join(wdir, "unbound.conf");
+  const address = topology.node(name).address;
+  writeFileSync(
+    conf,
+    unboundConf(
+      {
+        address,
+        zone: ZONE,
+        stubAddrs,
+        allow: "10.0.0.0/8",
+        // Give up on a silent server after about 6 s, not 24–30 s (docs/prober.md).
+        extra: ["infra-cache-max-rtt: 1000"],
+      },
+      wdir,
+    ),
+  );
+  topology.spawn(name, "unbound", ["-d", "-c", conf]);
+  await waitAnswer(topology, name, address, `unbound in ${name}`, () => safeRead(join(wdir, "unbound.log")));
+}
+
+/** Makes a witness forget the servers it found silent (unbound's infra cache) and its answers. */
+export async function flushWitnessNode(dir: string, name: string): Promise<void> {
+  const conf = join(dir, `unbound-${name}`, "unbound.conf");
+  await run("unbound-control", ["-c", conf, "flush_infra", "all"]);
+  await run("unbound-control", ["-c", conf, "flush_zone", ZONE]);
+}
+
+/** Asks `server` from inside `node` until it answers (any RCODE), for up to 15 s. */
+export async function waitAnswer(
+  topology: Topology,
+  node: string,
+  server: string,
+  what: string,
+  log: () => string,
+): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    try {
+      const out = await topology.exec(node, "dig", ["+time=1", "+tries=1", `@${server}`, ZONE, "SOA"]);
+      if (out.includes("status:")) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${what} did not answer at ${server}: ${log().slice(-2000)}`);
+}
+
+export function safeRead(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch {

@@ -101,13 +101,19 @@ export interface KubeEnv {
 export interface KubeEnvOptions {
   readonly users?: readonly string[];
   readonly authorizationMode?: "RBAC" | "AlwaysAllow";
+  /**
+   * The address kube-apiserver binds to and advertises (default 127.0.0.1); it is added to the
+   * serving certificate's SANs. The e2e tier binds it on the management link's root-side address
+   * so processes in network namespaces reach it. etcd stays on 127.0.0.1.
+   */
+  readonly bindAddress?: string;
 }
 
 function openssl(dir: string, args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: "pipe", timeout: 30_000 });
 }
 
-function makeCerts(dir: string): void {
+function makeCerts(dir: string, bindAddress: string): void {
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   openssl(dir, [
     "req",
@@ -134,7 +140,7 @@ function makeCerts(dir: string): void {
   ]);
   writeFileSync(
     join(dir, "san.ext"),
-    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n",
+    `subjectAltName=IP:127.0.0.1,${bindAddress === "127.0.0.1" ? "" : `IP:${bindAddress},`}DNS:localhost,DNS:kubernetes.default.svc\n`,
   );
   const sign = ["-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext"];
   openssl(dir, ["x509", "-req", "-in", "apiserver.csr", ...sign, "-out", "apiserver.crt"]);
@@ -185,7 +191,8 @@ export async function startKubeEnv(opts: KubeEnvOptions = {}): Promise<KubeEnv> 
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    makeCerts(dir);
+    const bind = opts.bindAddress ?? "127.0.0.1";
+    makeCerts(dir, bind);
     const adminToken = randomBytes(16).toString("hex");
     const userTokens: Record<string, string> = {};
     const lines = [`${adminToken},admin,admin-uid,"system:masters"`];
@@ -222,11 +229,11 @@ export async function startKubeEnv(opts: KubeEnvOptions = {}): Promise<KubeEnv> 
       () => log,
     );
 
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${bind}:${apiPort}`;
     const apiArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
+      `--bind-address=${bind}`,
+      `--advertise-address=${bind}`,
       `--secure-port=${apiPort}`,
       `--cert-dir=${join(dir, "certs")}`,
       `--tls-cert-file=${join(dir, "apiserver.crt")}`,
