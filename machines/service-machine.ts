@@ -70,6 +70,8 @@ export interface ServiceContext {
   readonly selfQuorumSince: number | null;
   /** Per peer: since when it has been lost (down-quorum, no sighting) every round. */
   readonly lostSince: Readonly<Record<string, number>>;
+  /** Per peer: since when it has been seen following (standby, gate closed, nobody claiming) every round. */
+  readonly followingSince: Readonly<Record<string, number>>;
   readonly lastRoleChangeAt: number | null;
   readonly handoverTo: string | null;
   /** The lease is being acquired for a planned switchover to us. */
@@ -128,9 +130,38 @@ export function fenceDeadline(c: ServiceContext): number {
   return c.lastHealthyAt + c.spec.timing.fenceAfterMs;
 }
 
-function lostFor(c: ServiceContext, region: string): number {
-  const since = c.lostSince[region];
+/**
+ * Whether the primary we follow counts as gone while it is seen following: only when it has lower
+ * priority than us. Two regions that each follow the other (a freeze or a restart in the middle of
+ * a planned switchover) would otherwise wait for each other for ever; the priority order makes
+ * exactly one of them act, and the other one keeps waiting for that one's claim.
+ */
+function followingCounts(c: ServiceContext, region: string): boolean {
+  return region === c.primary && priorityOf(c.spec, region) > priorityOf(c.spec, c.spec.region);
+}
+
+/**
+ * How long a region has been gone for promotion purposes (-1: not gone): lost (voted down by a
+ * witness quorum and sighted by no path) every round, or, for the primary we follow when it has
+ * lower priority than us, seen every round following (standby, gate closed) with no region
+ * claiming primary anywhere. A region that alternates between the two starts again from zero.
+ */
+export function goneSince(c: ServiceContext, region: string): number | undefined {
+  const lost = c.lostSince[region];
+  if (lost !== undefined || !followingCounts(c, region)) return lost;
+  return c.followingSince[region];
+}
+
+function goneFor(c: ServiceContext, region: string): number {
+  const since = goneSince(c, region);
   return since === undefined ? -1 : now(c) - since;
+}
+
+/** How the primary we follow is gone, in words. */
+function goneHow(c: ServiceContext): string {
+  return c.primary !== null && c.lostSince[c.primary] === undefined
+    ? "seen following (standby, gate closed) while no region claims primary"
+    : "voted down by a witness quorum and not sighted by any path";
 }
 
 /** Regions whose loss must be confirmed before this one promotes: the primary and every higher-priority region. */
@@ -169,13 +200,13 @@ const WHY = {
   follow: (c: ServiceContext) =>
     `region ${newerClaim(c, true)?.region ?? c.a?.strongestClaim?.region} claims epoch ${newerClaim(c, true)?.epoch ?? c.a?.strongestClaim?.epoch} (ours ${c.epoch}): following it`,
   suspect: (c: ServiceContext) =>
-    `primary ${c.primary} voted down by a witness quorum and not sighted by any path; promotion timer (${c.spec.timing.promoteAfterMs} ms) started`,
+    `primary ${c.primary} ${goneHow(c)}; promotion timer (${c.spec.timing.promoteAfterMs} ms) started`,
   sighted: (c: ServiceContext) =>
     `primary ${c.primary} ${c.a?.peers[c.primary ?? ""]?.sighted ? "sighted again" : "no longer voted down by a quorum"}: back to following`,
   promote: (c: ServiceContext) =>
-    `primary ${c.primary} lost for ${lostFor(c, c.primary ?? "")} ms >= promoteAfter with self-quorum every round, replica healthy, every higher-priority region lost${c.spec.safety === "lease" ? ", lease acquired" : ""}: promoting`,
+    `primary ${c.primary} ${goneHow(c)} for ${goneFor(c, c.primary ?? "")} ms >= promoteAfter with self-quorum every round, replica healthy, every higher-priority region lost${c.spec.safety === "lease" ? ", lease acquired" : ""}: promoting`,
   acquire: (c: ServiceContext) =>
-    `primary ${c.primary} lost for ${lostFor(c, c.primary ?? "")} ms >= promoteAfter: contending for the lease before promoting`,
+    `primary ${c.primary} ${goneHow(c)} for ${goneFor(c, c.primary ?? "")} ms >= promoteAfter: contending for the lease before promoting`,
   leaseAcquired: (c: ServiceContext) => `lease acquired (epoch ${c.lease?.epoch}): promoting`,
   promoted: (c: ServiceContext) =>
     `CNPG reports the local cluster primary: opening the gate (epoch ${c.epoch})`,
@@ -188,6 +219,8 @@ const WHY = {
   freeze: (c: ServiceContext) =>
     `frozen by override: ${c.overrides.find((o) => o.action === "freeze")?.reason ?? ""}`,
   release: () => "freeze override released: re-deriving the state from CNPG",
+  resumeHandover: (c: ServiceContext) =>
+    `freeze released mid-switchover: CNPG already replicates from ${c.handoverTo} with a demotion token; handing over again`,
 } as const;
 
 type Why = keyof typeof WHY;
@@ -238,6 +271,14 @@ export const serviceMachine = setup({
     restoredPrimary: ({ context: c }) => c.cnpg.role === "primary",
     // A promotion already decided before the restart: its intent is in the API server; finish it.
     restoredPromoting: ({ context: c }) => c.restored?.role === "promoting",
+    // A freeze released in the middle of our planned switchover: CNPG already replicates from the
+    // target and holds the demotion token. Keep handing over (the target promotes with the token)
+    // rather than follow a region that still follows us: with nobody primary, that waited for ever.
+    handingOver: ({ context: c }) =>
+      c.handoverTo !== null &&
+      c.cnpg.role === "replica" &&
+      c.cnpg.primary === c.handoverTo &&
+      c.cnpg.demotionToken !== undefined,
     // A freeze override holds everything: checked first in every state so nothing else can act.
     frozen: ({ context: c }) => frozenNow(c),
     // Released: re-derive the state from CNPG as after a restart.
@@ -282,8 +323,9 @@ export const serviceMachine = setup({
       return o.force === true || !c.primary || !c.a?.peers[c.primary]?.sighted;
     },
     // Suspect only what a witness quorum votes down AND no path sees (DESIGN §4 standby.following).
-    primaryLost: ({ context: c }) => c.primary !== null && lostFor(c, c.primary) >= 0,
-    primaryNotLost: ({ context: c }) => c.primary === null || lostFor(c, c.primary) < 0,
+    // Or, when it has lower priority than us, seen following with nobody claiming primary (goneFor).
+    primaryLost: ({ context: c }) => c.primary !== null && goneFor(c, c.primary) >= 0,
+    primaryNotLost: ({ context: c }) => c.primary === null || goneFor(c, c.primary) < 0,
     // Safety point (DESIGN §5, invariant 2): promote only after the primary was lost in EVERY round
     // for promoteAfter, which by the timing rule exceeds the primary's fenceAfter plus two probe
     // rounds and the margin: a primary that still had quorum was seen by the same witnesses and
@@ -295,8 +337,8 @@ export const serviceMachine = setup({
       if (c.spec.safety === "manual" || c.primary === null || !c.a) return false;
       const t = now(c);
       const need = c.spec.timing.promoteAfterMs;
-      if (lostFor(c, c.primary) < need) return false;
-      if (!mustBeLost(c).every((p) => lostFor(c, p) >= need)) return false;
+      if (goneFor(c, c.primary) < need) return false;
+      if (!mustBeLost(c).every((p) => goneFor(c, p) >= need)) return false;
       if (c.selfQuorumSince === null || t - c.selfQuorumSince < need) return false;
       if (!c.a.replicaHealthy) return false;
       if (c.lastRoleChangeAt !== null && t - c.lastRoleChangeAt < c.spec.timing.holdDownMs) return false;
@@ -350,7 +392,11 @@ export const serviceMachine = setup({
       const ev = event.evidence;
       const a = assess(c.spec, ev, c.epoch, t);
       const lostSince: Record<string, number> = {};
-      for (const p of peersOf(c.spec)) if (a.peers[p]!.lost) lostSince[p] = c.lostSince[p] ?? t;
+      const followingSince: Record<string, number> = {};
+      for (const p of peersOf(c.spec)) {
+        if (a.peers[p]!.lost) lostSince[p] = c.lostSince[p] ?? t;
+        if (a.peers[p]!.following) followingSince[p] = c.followingSince[p] ?? t;
+      }
       const healthy = primaryHealthy(c.spec, a, c.lease);
       const witnessHealthy = c.spec.safety !== "lease" && healthy;
       return {
@@ -358,6 +404,7 @@ export const serviceMachine = setup({
         cnpg: ev.local.cnpg.role === "unknown" ? c.cnpg : ev.local.cnpg,
         overrides: ev.overrides,
         lostSince,
+        followingSince,
         selfQuorumSince: a.self.ok ? (c.selfQuorumSince ?? t) : null,
         healthySince: healthy ? (c.healthySince ?? t) : null,
         lastHealthyAt: witnessHealthy ? t : c.lastHealthyAt,
@@ -395,6 +442,14 @@ export const serviceMachine = setup({
       message: c.decision.reason,
     })),
     becomePrimary: assign(({ context: c }) => ({ primary: c.spec.region })),
+    // Re-derived as a replica (start, or a freeze released): the primary we follow is the one CNPG
+    // replicates from, not whatever context held before (after a freeze in the middle of a
+    // switchover that was ourselves, and a standby "following" itself never suspects anyone).
+    followCnpg: assign(({ context: c }) =>
+      c.cnpg.role === "replica" && c.cnpg.primary && c.cnpg.primary !== c.spec.region
+        ? { primary: c.cnpg.primary }
+        : {},
+    ),
     followNewer: assign(({ context: c }) => ({
       primary: newerClaim(c, true)!.region,
       epoch: newerClaim(c, true)!.epoch,
@@ -451,6 +506,7 @@ export const serviceMachine = setup({
       healthySince: null,
       selfQuorumSince: null,
       lostSince: {},
+      followingSince: {},
       lastRoleChangeAt: r?.lastRoleChangeAt ?? null,
       handoverTo: null,
       planned: false,
@@ -470,25 +526,35 @@ export const serviceMachine = setup({
   initial: "initializing",
   states: {
     initializing: {
+      // handoverTo survives only into `demoting` (handingOver); every other start forgets it.
       always: [
         {
           guard: "restoredFenced",
           target: "fenced",
-          actions: [{ type: "decide", params: { to: "fenced", why: "start" } }],
+          actions: ["clearHandover", { type: "decide", params: { to: "fenced", why: "start" } }],
         },
         {
           guard: "restoredPrimary",
           target: "primary.atRisk",
-          actions: [{ type: "decide", params: { to: "primary.atRisk", why: "start" } }],
+          actions: ["clearHandover", { type: "decide", params: { to: "primary.atRisk", why: "start" } }],
         },
         {
           guard: "restoredPromoting",
           target: "standby.promoting",
-          actions: [{ type: "decide", params: { to: "standby.promoting", why: "start" } }],
+          actions: ["clearHandover", { type: "decide", params: { to: "standby.promoting", why: "start" } }],
+        },
+        {
+          guard: "handingOver",
+          target: "demoting",
+          actions: [{ type: "decide", params: { to: "demoting", why: "resumeHandover" } }],
         },
         {
           target: "standby.following",
-          actions: [{ type: "decide", params: { to: "standby.following", why: "start" } }],
+          actions: [
+            "clearHandover",
+            "followCnpg",
+            { type: "decide", params: { to: "standby.following", why: "start" } },
+          ],
         },
       ],
     },
@@ -778,9 +844,10 @@ export const serviceMachine = setup({
             guard: "newerPrimaryElsewhere",
             target: "standby.following",
             actions: [
+              // decide first: its reason names the claim, which followNewer then adopts.
+              { type: "decide", params: { to: "standby.following", why: "follow" } },
               "followNewer",
               "clearHandover",
-              { type: "decide", params: { to: "standby.following", why: "follow" } },
             ],
           },
           // Republish every round: the demotion token appears in CNPG status after the demotion.

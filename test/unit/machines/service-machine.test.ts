@@ -256,6 +256,98 @@ describe("standby", () => {
   });
 });
 
+describe("a followed primary seen following (no writer anywhere)", () => {
+  const freeze = { action: "freeze" as const, reason: "maintenance", id: "f1" };
+  const sw = { action: "switchover" as const, region: "us", reason: "planned", id: "s1" };
+  const usFollowing = evidence("eu", { peers: { us: { direct: true, report: standbyReport() } } });
+
+  /** eu frozen as primary; meanwhile CNPG became a replica of us (no handover of ours); released. */
+  function releasedAsReplicaOfUs(safety: "witness" | "lease" = "witness") {
+    const h = harness("eu", { cnpg: PRIMARY, safety });
+    if (safety === "lease") h.actor.send({ type: "LEASE", lease: lease(true, 1) });
+    h.send(healthyEu);
+    h.send(evidence("eu", { overrides: [freeze], peers: { us: { direct: true, report: standbyReport() } } }));
+    expect(h.state()).toBe("frozen");
+    h.actor.send({ type: "CNPG", cnpg: { role: "replica", fenced: false, primary: "us" } });
+    h.send(usFollowing);
+    return h;
+  }
+
+  it("a freeze released mid-switchover resumes handing over: CNPG already follows the target with the token", () => {
+    const h = harness("eu", { cnpg: PRIMARY });
+    h.send(healthyEu);
+    h.send(evidence("eu", { overrides: [sw], peers: { us: { direct: true, report: standbyReport() } } }));
+    expect(h.state()).toBe("demoting");
+    h.send(
+      evidence("eu", { overrides: [sw, freeze], peers: { us: { direct: true, report: standbyReport() } } }),
+    );
+    expect(h.state()).toBe("frozen");
+    h.actor.send({
+      type: "CNPG",
+      cnpg: { role: "replica", fenced: false, primary: "us", demotionToken: "tok" },
+    });
+    h.send(usFollowing);
+    expect(h.state()).toBe("demoting");
+    const last = h.intents.filter((i) => i.type === "publish").at(-1);
+    expect(last).toMatchObject({ report: { role: "demoting", demotionToken: "tok", handoverTo: "us" } });
+  });
+
+  it("on release, follows the region CNPG replicates from, not itself", () => {
+    const h = releasedAsReplicaOfUs();
+    expect(h.state()).toBe("standby.following");
+    expect(h.ctx().primary).toBe("us");
+  });
+
+  it("a lower-priority primary seen following counts as gone: suspect, then promote after promoteAfter", () => {
+    const h = releasedAsReplicaOfUs();
+    h.send(usFollowing);
+    expect(h.state()).toBe("standby.suspecting");
+    h.rounds(80_000, usFollowing);
+    expect(h.state()).toBe("standby.suspecting");
+    h.rounds(5_000, usFollowing);
+    expect(h.state()).toBe("standby.promoting");
+    expect(h.intents).toContainEqual({ type: "promoteCnpg", epoch: 2, token: undefined });
+  });
+
+  it("lease mode: it only clears the region to contend; the lease still decides", () => {
+    const h = releasedAsReplicaOfUs("lease");
+    h.actor.send({ type: "LEASE", lease: lease(false, 1, "eu") });
+    h.rounds(90_000, usFollowing);
+    expect(h.state()).toBe("standby.acquiring");
+    h.actor.send({ type: "LEASE", lease: lease(false, 1, "eu") });
+    expect(h.state()).toBe("standby.acquiring");
+    h.actor.send({ type: "LEASE", lease: lease(true, 1) });
+    expect(h.state()).toBe("standby.promoting");
+  });
+
+  it("the timer restarts when the primary claims primary again, or anyone does", () => {
+    const h = releasedAsReplicaOfUs();
+    h.rounds(60_000, usFollowing);
+    h.send(evidence("eu", { peers: { us: { direct: true, report: primaryReport(1) } } }));
+    expect(h.state()).toBe("standby.following");
+    h.rounds(60_000, usFollowing);
+    expect(h.state()).toBe("standby.suspecting");
+    const apClaims = evidence("eu", {
+      peers: {
+        us: { direct: true, report: standbyReport() },
+        ap: { direct: true, report: primaryReport(1) },
+      },
+    });
+    const three = harness("eu", {
+      cnpg: { role: "replica", fenced: false, primary: "us" },
+      regions: ["eu", "us", "ap"],
+    });
+    three.rounds(300_000, apClaims);
+    expect(three.state()).toBe("standby.following");
+  });
+
+  it("a higher-priority primary seen following does not count: the lower-priority region waits", () => {
+    const h = harness("us", { cnpg: REPLICA });
+    h.rounds(600_000, evidence("us", { peers: { eu: { direct: true, report: standbyReport() } } }));
+    expect(h.state()).toBe("standby.following");
+  });
+});
+
 describe("overrides", () => {
   const freeze = { action: "freeze" as const, reason: "maintenance", id: "f1" };
 
