@@ -72,6 +72,8 @@ export interface ServiceContext {
   readonly lostSince: Readonly<Record<string, number>>;
   /** Per peer: since when it has been seen following (standby, gate closed, nobody claiming) every round. */
   readonly followingSince: Readonly<Record<string, number>>;
+  /** Per peer: since when it has been seen fenced (gate closed, nobody claiming) every round. */
+  readonly fencedSince: Readonly<Record<string, number>>;
   readonly lastRoleChangeAt: number | null;
   readonly handoverTo: string | null;
   /** The lease is being acquired for a planned switchover to us. */
@@ -148,8 +150,16 @@ function followingCounts(c: ServiceContext, region: string): boolean {
  */
 export function goneSince(c: ServiceContext, region: string): number | undefined {
   const lost = c.lostSince[region];
-  if (lost !== undefined || !followingCounts(c, region)) return lost;
-  return c.followingSince[region];
+  if (lost !== undefined || region !== c.primary) return lost;
+  const following = followingCounts(c, region) ? c.followingSince[region] : undefined;
+  // Lease mode only, whatever its priority: a fenced primary that stays fenced, e.g. because the
+  // lease was left split across the witnesses by failed contenders and its own record is on no
+  // majority, can never reclaim; only a contender can mend the lease. A fenced region never
+  // promotes by a timer, so no tie-break is needed, and the lease keeps it safe: the contender
+  // needs a majority that the fenced region's own reclaim would have to share. Witness mode has
+  // no such guard (a fenced primary may resume on its own evidence), so there it never counts.
+  const fenced = c.spec.safety === "lease" ? c.fencedSince[region] : undefined;
+  return following ?? fenced;
 }
 
 function goneFor(c: ServiceContext, region: string): number {
@@ -159,9 +169,11 @@ function goneFor(c: ServiceContext, region: string): number {
 
 /** How the primary we follow is gone, in words. */
 function goneHow(c: ServiceContext): string {
-  return c.primary !== null && c.lostSince[c.primary] === undefined
-    ? "seen following (standby, gate closed) while no region claims primary"
-    : "voted down by a witness quorum and not sighted by any path";
+  if (c.primary === null || c.lostSince[c.primary] !== undefined)
+    return "voted down by a witness quorum and not sighted by any path";
+  return c.a?.peers[c.primary]?.fencedSeen
+    ? "seen fenced while no region claims primary"
+    : "seen following (standby, gate closed) while no region claims primary";
 }
 
 /** Regions whose loss must be confirmed before this one promotes: the primary and every higher-priority region. */
@@ -393,9 +405,11 @@ export const serviceMachine = setup({
       const a = assess(c.spec, ev, c.epoch, t);
       const lostSince: Record<string, number> = {};
       const followingSince: Record<string, number> = {};
+      const fencedSince: Record<string, number> = {};
       for (const p of peersOf(c.spec)) {
         if (a.peers[p]!.lost) lostSince[p] = c.lostSince[p] ?? t;
         if (a.peers[p]!.following) followingSince[p] = c.followingSince[p] ?? t;
+        if (a.peers[p]!.fencedSeen) fencedSince[p] = c.fencedSince[p] ?? t;
       }
       const healthy = primaryHealthy(c.spec, a, c.lease);
       const witnessHealthy = c.spec.safety !== "lease" && healthy;
@@ -405,6 +419,7 @@ export const serviceMachine = setup({
         overrides: ev.overrides,
         lostSince,
         followingSince,
+        fencedSince,
         selfQuorumSince: a.self.ok ? (c.selfQuorumSince ?? t) : null,
         healthySince: healthy ? (c.healthySince ?? t) : null,
         lastHealthyAt: witnessHealthy ? t : c.lastHealthyAt,
@@ -442,11 +457,15 @@ export const serviceMachine = setup({
       message: c.decision.reason,
     })),
     becomePrimary: assign(({ context: c }) => ({ primary: c.spec.region })),
-    // Re-derived as a replica (start, or a freeze released): the primary we follow is the one CNPG
-    // replicates from, not whatever context held before (after a freeze in the middle of a
-    // switchover that was ourselves, and a standby "following" itself never suspects anyone).
+    // Re-derived as a replica while context still names ourselves primary (a freeze released in
+    // the middle of a switchover): follow the region CNPG replicates from; a standby "following"
+    // itself never suspects anyone. A primary restored from status is kept: CNPG may not have been
+    // re-pointed at a newer primary yet, and following an older one could pass over the newer one.
     followCnpg: assign(({ context: c }) =>
-      c.cnpg.role === "replica" && c.cnpg.primary && c.cnpg.primary !== c.spec.region
+      (c.primary === null || c.primary === c.spec.region) &&
+      c.cnpg.role === "replica" &&
+      c.cnpg.primary &&
+      c.cnpg.primary !== c.spec.region
         ? { primary: c.cnpg.primary }
         : {},
     ),
@@ -507,6 +526,7 @@ export const serviceMachine = setup({
       selfQuorumSince: null,
       lostSince: {},
       followingSince: {},
+      fencedSince: {},
       lastRoleChangeAt: r?.lastRoleChangeAt ?? null,
       handoverTo: null,
       planned: false,

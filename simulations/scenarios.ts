@@ -343,6 +343,28 @@ export const REGRESSIONS: readonly {
     },
   },
   {
+    name: "regression-lease-split-fenced",
+    summary:
+      "lease: failed contenders left the lease split over three values; the fenced primary could not reclaim and, seen, was never lost (fixed: in lease mode a followed primary seen fenced counts as gone)",
+    safety: "lease",
+    case: {
+      seed: 1260839736,
+      regions: 3,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1, ap: 1.01 },
+      promoteAfter: "tight",
+      infraCacheMs: 0,
+      faults: [
+        { kind: "nodeDown", node: "lw-net", at: 297114, for: 529824 },
+        { kind: "replicaUnhealthy", region: "us", at: 32094, for: 743892 },
+        { kind: "nodeDown", node: "lw-us", at: 1068130, for: 900000 },
+        { kind: "geoSplit", left: ["eu"], right: ["us", "ap"], at: 1000, for: 298006 },
+        { kind: "geoSplit", left: ["eu"], right: ["us", "ap"], at: 735888, for: 551229 },
+        { kind: "isolate", region: "eu", at: 976968, for: 355865 },
+      ],
+    },
+  },
+  {
     name: "regression-frozen-back-to-back",
     summary:
       "lease: two freezes 3 s apart; a round whose probes left between them, delivered inside the second, released the region during it (fixed: overrides are read when the round is evaluated)",

@@ -92,9 +92,9 @@ export interface Promotion {
     readonly q: number;
     readonly unknownCounted: boolean;
     /**
-     * The primary it followed has lower priority and was seen following (standby, gate closed) in
-     * that round, with no heartbeat anywhere claiming primary or promoting: the other way a
-     * followed primary may count as gone (service-machine.ts goneFor).
+     * The primary it followed was seen not claiming in that round, with no heartbeat anywhere
+     * claiming primary or promoting: following (standby, gate closed) and of lower priority, or,
+     * in lease mode, fenced. The other way a followed primary counts as gone (goneSince).
      */
     readonly followedSeenFollowing: boolean;
   } | null;
@@ -511,10 +511,10 @@ export class World {
     const svc = (h: (typeof beats)[number]) => h.services[this.cfg.service];
     const claimed = beats.some((h) => svc(h)?.role === "primary" || svc(h)?.role === "promoting");
     const lower = this.cfg.regions.indexOf(primary) > this.cfg.regions.indexOf(reg.name);
+    const seen = (role: string) =>
+      beats.some((h) => h.region === primary && svc(h)?.role === role && svc(h)?.gate === "closed");
     const followedSeenFollowing =
-      lower &&
-      !claimed &&
-      beats.some((h) => h.region === primary && svc(h)?.role === "standby" && svc(h)?.gate === "closed");
+      !claimed && ((lower && seen("standby")) || (this.cfg.safety === "lease" && seen("fenced")));
     return { downVotes: down, q: Math.floor(names.length / 2) + 1, unknownCounted, followedSeenFollowing };
   }
 

@@ -39,6 +39,8 @@ export interface PeerFacts {
    * write (the service machine's `goneFor`).
    */
   readonly following: boolean;
+  /** Seen fenced (gate closed) while no peer claims primary or promoting this round. */
+  readonly fencedSeen: boolean;
   readonly report: PeerServiceReport | undefined;
 }
 
@@ -84,6 +86,7 @@ export function assess(spec: ServiceSpec, ev: ServiceEvidence, ownEpoch: number,
       direct: ev.direct[p]?.reachable === true,
       lost: verdict.downQuorum && !sighted,
       following: false,
+      fencedSeen: false,
       report,
     };
     if (
@@ -96,8 +99,8 @@ export function assess(spec: ServiceSpec, ev: ServiceEvidence, ownEpoch: number,
   if (!strongest)
     for (const p of peersOf(spec)) {
       const f = peers[p]!;
-      if (f.sighted && f.report?.role === "standby" && f.report.gate === "closed")
-        peers[p] = { ...f, following: true };
+      if (f.sighted && f.report?.gate === "closed")
+        peers[p] = { ...f, following: f.report.role === "standby", fencedSeen: f.report.role === "fenced" };
     }
   const newerPrimary =
     strongest && claimBeats(spec, strongest.region, strongest.epoch, spec.region, ownEpoch)

@@ -341,6 +341,20 @@ describe("a followed primary seen following (no writer anywhere)", () => {
     expect(three.state()).toBe("standby.following");
   });
 
+  it("lease mode: a primary seen fenced counts as gone whatever its priority; witness mode: never", () => {
+    const fencedEu = evidence("us", {
+      peers: { eu: { direct: true, report: { ...standbyReport(), role: "fenced" } } },
+    });
+    const l = harness("us", { cnpg: REPLICA, safety: "lease" });
+    l.send(fencedEu);
+    expect(l.state()).toBe("standby.suspecting");
+    l.rounds(90_000, fencedEu);
+    expect(l.state()).toBe("standby.acquiring");
+    const w = harness("us", { cnpg: REPLICA });
+    w.rounds(600_000, fencedEu);
+    expect(w.state()).toBe("standby.following");
+  });
+
   it("a higher-priority primary seen following does not count: the lower-priority region waits", () => {
     const h = harness("us", { cnpg: REPLICA });
     h.rounds(600_000, evidence("us", { peers: { eu: { direct: true, report: standbyReport() } } }));
