@@ -112,7 +112,10 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
       simulated += o.durationMs;
       transitions.push(out.transitions);
       if (out.promotionMs !== null) promo.push(out.promotionMs);
-      for (const v of out.violations) {
+      // Counted in runs: one per invariant a run broke, however often it broke it (its first example).
+      const firsts = new Map<InvariantId, Violation>();
+      for (const v of out.violations) if (!firsts.has(v.invariant)) firsts.set(v.invariant, v);
+      for (const v of firsts.values()) {
         const slot = slotFor(violations, v.invariant);
         slot.count += 1;
         if (slot.examples.length < 5) slot.examples.push({ seed: c.seed, at: v.at, detail: v.detail });
