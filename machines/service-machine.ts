@@ -308,11 +308,18 @@ export const serviceMachine = setup({
     superseded: ({ context: c }) => newerClaim(c, true) !== undefined,
     // A standby follows the strongest claim it sees when it beats the primary it follows now (or is
     // that primary at a higher epoch): after a failover the new primary's epoch is higher.
+    // Also when the region we follow is seen not claiming primary at all while another one claims
+    // it at an epoch no older than ours: a fenced primary that saw two peers at the newest epoch
+    // may have picked the one that was a standby, and priority alone would keep it there for ever.
     newerToFollow: ({ context: c }) => {
       const s = c.a?.strongestClaim;
       if (!s) return false;
       if (s.region === c.primary) return s.epoch > c.epoch;
-      return c.primary === null || claimBeats(c.spec, s.region, s.epoch, c.primary, c.epoch);
+      if (c.primary === null) return true;
+      const followed = c.a?.peers[c.primary]?.report;
+      if (followed && followed.role !== "primary" && followed.role !== "promoting" && s.epoch >= c.epoch)
+        return true;
+      return claimBeats(c.spec, s.region, s.epoch, c.primary, c.epoch);
     },
     // An operator asked this primary to hand over to another region.
     switchoverRequested: ({ context: c }) => {

@@ -365,6 +365,29 @@ export const REGRESSIONS: readonly {
     },
   },
   {
+    name: "regression-witness-follow-claimant",
+    summary:
+      "witness, three regions: a fenced ap rejoined following eu (a standby at the newest epoch) instead of us, and stayed when us served at that epoch (fixed: follow a claimant when the followed region claims nothing)",
+    safety: "witness",
+    case: {
+      seed: 330754522,
+      regions: 3,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1, ap: 1 },
+      promoteAfter: "tight",
+      infraCacheMs: 120000,
+      faults: [
+        { kind: "crash", region: "ap", at: 433732, for: 135915 },
+        { kind: "switchover", to: "ap", at: 217896 },
+        { kind: "replicaUnhealthy", region: "ap", at: 1280725, for: 178272 },
+        { kind: "switchover", to: "us", at: 281505 },
+        { kind: "isolate", region: "eu", at: 1445797, for: 27388 },
+        { kind: "crash", region: "ap", at: 653324, for: 460843 },
+        { kind: "restart", region: "us", at: 1016717, for: 5114 },
+      ],
+    },
+  },
+  {
     name: "regression-frozen-back-to-back",
     summary:
       "lease: two freezes 3 s apart; a round whose probes left between them, delivered inside the second, released the region during it (fixed: overrides are read when the round is evaluated)",

@@ -355,6 +355,28 @@ describe("a followed primary seen following (no writer anywhere)", () => {
     expect(w.state()).toBe("standby.following");
   });
 
+  it("follows a region claiming primary when the one it follows claims nothing, at no older epoch", () => {
+    const regions = ["eu", "us", "ap"];
+    const restored = {
+      role: "standby" as const,
+      epoch: 4,
+      primary: "eu",
+      lastHealthyAt: null,
+      leaseHoldUntil: null,
+      lastRoleChangeAt: null,
+    };
+    const h = harness("ap", { cnpg: { role: "replica", fenced: false, primary: "eu" }, regions, restored });
+    const ev = (usReport: ReturnType<typeof primaryReport>) =>
+      evidence("ap", {
+        peers: { eu: { direct: true, report: standbyReport(4) }, us: { direct: true, report: usReport } },
+      });
+    h.send(ev(primaryReport(1)));
+    expect(h.ctx().primary).toBe("eu");
+    h.send(ev(primaryReport(4)));
+    expect(h.ctx().primary).toBe("us");
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us" });
+  });
+
   it("a higher-priority primary seen following does not count: the lower-priority region waits", () => {
     const h = harness("us", { cnpg: REPLICA });
     h.rounds(600_000, evidence("us", { peers: { eu: { direct: true, report: standbyReport() } } }));
