@@ -508,6 +508,9 @@ export const serviceMachine = setup({
       handled: [...c.handled, activeOverride(c, "promote")!.id],
     })),
     clearHandover: assign({ handoverTo: null }),
+    // The status restored at start describes that start only: a later release from a freeze must
+    // re-derive from CNPG alone (a stale "promoting" re-promoted a region over a newer primary).
+    forgetRestored: assign({ restored: undefined }),
     setPlanned: assign({ planned: true }),
     clearPlanned: assign({ planned: false }),
   },
@@ -561,22 +564,34 @@ export const serviceMachine = setup({
         {
           guard: "restoredFenced",
           target: "fenced",
-          actions: ["clearHandover", { type: "decide", params: { to: "fenced", why: "start" } }],
+          actions: [
+            "clearHandover",
+            { type: "decide", params: { to: "fenced", why: "start" } },
+            "forgetRestored",
+          ],
         },
         {
           guard: "restoredPrimary",
           target: "primary.atRisk",
-          actions: ["clearHandover", { type: "decide", params: { to: "primary.atRisk", why: "start" } }],
+          actions: [
+            "clearHandover",
+            { type: "decide", params: { to: "primary.atRisk", why: "start" } },
+            "forgetRestored",
+          ],
         },
         {
           guard: "restoredPromoting",
           target: "standby.promoting",
-          actions: ["clearHandover", { type: "decide", params: { to: "standby.promoting", why: "start" } }],
+          actions: [
+            "clearHandover",
+            { type: "decide", params: { to: "standby.promoting", why: "start" } },
+            "forgetRestored",
+          ],
         },
         {
           guard: "handingOver",
           target: "demoting",
-          actions: [{ type: "decide", params: { to: "demoting", why: "resumeHandover" } }],
+          actions: [{ type: "decide", params: { to: "demoting", why: "resumeHandover" } }, "forgetRestored"],
         },
         {
           target: "standby.following",
@@ -584,6 +599,7 @@ export const serviceMachine = setup({
             "clearHandover",
             "followCnpg",
             { type: "decide", params: { to: "standby.following", why: "start" } },
+            "forgetRestored",
           ],
         },
       ],

@@ -388,6 +388,27 @@ export const REGRESSIONS: readonly {
     },
   },
   {
+    name: "regression-stale-restore-after-freeze",
+    summary:
+      "lease: us restarted mid-promotion, and a freeze released much later re-applied that old status: us promoted again over the writable ap (fixed: the restored status is forgotten once used)",
+    safety: "lease",
+    case: {
+      seed: 3,
+      regions: 3,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1, ap: 1 },
+      promoteAfter: "default",
+      infraCacheMs: 0,
+      faults: [
+        { kind: "freeze", at: 911390, for: 586872 },
+        { kind: "isolate", region: "eu", at: 207282, for: 765952 },
+        { kind: "restart", region: "us", at: 511745, for: 10904 },
+        { kind: "switchover", to: "ap", at: 716567 },
+        { kind: "nodeDown", node: "9.9.9.9@net", at: 1301846, for: 475786 },
+      ],
+    },
+  },
+  {
     name: "regression-frozen-back-to-back",
     summary:
       "lease: two freezes 3 s apart; a round whose probes left between them, delivered inside the second, released the region during it (fixed: overrides are read when the round is evaluated)",

@@ -58,6 +58,25 @@ describe("initializing", () => {
     expect(h.state()).toBe("standby.promoting");
   });
 
+  it("forgets the restored status once used: a later freeze release does not resume an old promotion", () => {
+    const restored = {
+      role: "promoting" as const,
+      epoch: 2,
+      primary: "us",
+      lastHealthyAt: null,
+      leaseHoldUntil: null,
+      lastRoleChangeAt: null,
+    };
+    const h = harness("us", { cnpg: REPLICA, restored });
+    expect(h.state()).toBe("standby.promoting");
+    expect(h.ctx().restored).toBeUndefined();
+    const freeze = { action: "freeze" as const, reason: "maintenance", id: "f1" };
+    h.send(evidence("us", { overrides: [freeze] }));
+    expect(h.state()).toBe("frozen");
+    h.send(usSeesEu);
+    expect(h.state()).not.toBe("standby.promoting");
+  });
+
   it("never lengthens the fence deadline across a restart (restored lastHealthyAt)", () => {
     const restored = {
       role: "primary" as const,
