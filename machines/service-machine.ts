@@ -60,26 +60,47 @@ export interface ServiceContext {
   readonly primary: string | null;
   readonly a: Assessment | null;
   readonly lease: LeaseView | null;
-  /** This incarnation has held the lease at least once (the failsafe only keeps such a primary). */
-  readonly leaseEverHeld: boolean;
-  /** Lease failsafe: each peer's latest direct answer; dropped in a round it does not answer directly. */
-  readonly acks: Readonly<Record<string, PeerFailsafeAck>>;
+  /** Lease failsafe state, one record (see the field-count test: xstate copies the context). */
+  readonly failsafe: FailsafeState;
   readonly cnpg: CnpgStatus;
   readonly overrides: readonly Override[];
   readonly handled: readonly string[];
   readonly lastHealthyAt: number;
   readonly leaseHoldUntil: number;
-  /** Since when the own health (primaryHealthy) has held without a gap; null when it does not. */
-  readonly healthySince: number | null;
-  /** Since when self-quorum has held every round without a gap; null when it does not. */
-  readonly selfQuorumSince: number | null;
-  /** Per peer: since when it has been lost (down-quorum, no sighting) every round. */
-  readonly lostSince: Readonly<Record<string, number>>;
+  /** Since when our own health and self-quorum have held without a gap (one record: field count). */
+  readonly own: OwnSince;
+  /**
+   * Per peer, since when every round it has been: lost (down-quorum, no sighting); seen following
+   * (standby, gate closed, nobody claiming); seen fenced (gate closed, nobody claiming). One field:
+   * xstate copies the context on every assign, and V8's Object.assign leaves fast properties at 20
+   * keys, which made the simulator 50% slower; keep ServiceContext at 19 fields or fewer.
+   */
+  readonly since: PeerSince;
   readonly lastRoleChangeAt: number | null;
   readonly handoverTo: string | null;
   /** The lease is being acquired for a planned switchover to us. */
   readonly planned: boolean;
   readonly decision: Decision;
+}
+
+interface OwnSince {
+  /** Since when the own health (primaryHealthy) has held without a gap; null when it does not. */
+  readonly healthySince: number | null;
+  /** Since when self-quorum has held every round without a gap; null when it does not. */
+  readonly selfQuorumSince: number | null;
+}
+
+export interface FailsafeState {
+  /** This incarnation has held the lease at least once (the failsafe only keeps such a primary). */
+  readonly everHeld: boolean;
+  /** Each peer's latest direct answer; dropped in a round it does not answer directly. */
+  readonly acks: Readonly<Record<string, PeerFailsafeAck>>;
+}
+
+interface PeerSince {
+  readonly lost: Readonly<Record<string, number>>;
+  readonly following: Readonly<Record<string, number>>;
+  readonly fenced: Readonly<Record<string, number>>;
 }
 
 export type ServiceEvent =
@@ -135,10 +156,10 @@ function failsafe(c: ServiceContext): FailsafeDecision {
     now: now(c),
     self: c.spec.region,
     peers: peersOf(c.spec),
-    leaseHeldUntil: c.leaseEverHeld ? c.leaseHoldUntil : undefined,
+    leaseHeldUntil: c.failsafe.everHeld ? c.leaseHoldUntil : undefined,
     epoch: c.epoch,
     ttlMs: f?.ttlMs ?? 0,
-    acks: new Map(Object.entries(c.acks)),
+    acks: new Map(Object.entries(c.failsafe.acks)),
   });
 }
 
@@ -177,9 +198,48 @@ function directAcks(c: ServiceContext, ev: ServiceEvidence): Record<string, Peer
   return out;
 }
 
-function lostFor(c: ServiceContext, region: string): number {
-  const since = c.lostSince[region];
+/**
+ * Whether the primary we follow counts as gone while it is seen following: only when it has lower
+ * priority than us. Two regions that each follow the other (a freeze or a restart in the middle of
+ * a planned switchover) would otherwise wait for each other for ever; the priority order makes
+ * exactly one of them act, and the other one keeps waiting for that one's claim.
+ */
+function followingCounts(c: ServiceContext, region: string): boolean {
+  return region === c.primary && priorityOf(c.spec, region) > priorityOf(c.spec, c.spec.region);
+}
+
+/**
+ * How long a region has been gone for promotion purposes (-1: not gone): lost (voted down by a
+ * witness quorum and sighted by no path) every round, or, for the primary we follow when it has
+ * lower priority than us, seen every round following (standby, gate closed) with no region
+ * claiming primary anywhere. A region that alternates between the two starts again from zero.
+ */
+export function goneSince(c: ServiceContext, region: string): number | undefined {
+  const lost = c.since.lost[region];
+  if (lost !== undefined || region !== c.primary) return lost;
+  const following = followingCounts(c, region) ? c.since.following[region] : undefined;
+  // Lease mode only, whatever its priority: a fenced primary that stays fenced, e.g. because the
+  // lease was left split across the witnesses by failed contenders and its own record is on no
+  // majority, can never reclaim; only a contender can mend the lease. A fenced region never
+  // promotes by a timer, so no tie-break is needed, and the lease keeps it safe: the contender
+  // needs a majority that the fenced region's own reclaim would have to share. Witness mode has
+  // no such guard (a fenced primary may resume on its own evidence), so there it never counts.
+  const fenced = c.spec.safety === "lease" ? c.since.fenced[region] : undefined;
+  return following ?? fenced;
+}
+
+function goneFor(c: ServiceContext, region: string): number {
+  const since = goneSince(c, region);
   return since === undefined ? -1 : now(c) - since;
+}
+
+/** How the primary we follow is gone, in words. */
+function goneHow(c: ServiceContext): string {
+  if (c.primary === null || c.since.lost[c.primary] !== undefined)
+    return "voted down by a witness quorum and not sighted by any path";
+  return c.a?.peers[c.primary]?.fencedSeen
+    ? "seen fenced while no region claims primary"
+    : "seen following (standby, gate closed) while no region claims primary";
 }
 
 /** Regions whose loss must be confirmed before this one promotes: the primary and every higher-priority region. */
@@ -220,13 +280,13 @@ const WHY = {
   follow: (c: ServiceContext) =>
     `region ${newerClaim(c, true)?.region ?? c.a?.strongestClaim?.region} claims epoch ${newerClaim(c, true)?.epoch ?? c.a?.strongestClaim?.epoch} (ours ${c.epoch}): following it`,
   suspect: (c: ServiceContext) =>
-    `primary ${c.primary} voted down by a witness quorum and not sighted by any path; promotion timer (${c.spec.timing.promoteAfterMs} ms) started`,
+    `primary ${c.primary} ${goneHow(c)}; promotion timer (${c.spec.timing.promoteAfterMs} ms) started`,
   sighted: (c: ServiceContext) =>
     `primary ${c.primary} ${c.a?.peers[c.primary ?? ""]?.sighted ? "sighted again" : "no longer voted down by a quorum"}: back to following`,
   promote: (c: ServiceContext) =>
-    `primary ${c.primary} lost for ${lostFor(c, c.primary ?? "")} ms >= promoteAfter with self-quorum every round, replica healthy, every higher-priority region lost${c.spec.safety === "lease" ? ", lease acquired" : ""}: promoting`,
+    `primary ${c.primary} ${goneHow(c)} for ${goneFor(c, c.primary ?? "")} ms >= promoteAfter with self-quorum every round, replica healthy, every higher-priority region lost${c.spec.safety === "lease" ? ", lease acquired" : ""}: promoting`,
   acquire: (c: ServiceContext) =>
-    `primary ${c.primary} lost for ${lostFor(c, c.primary ?? "")} ms >= promoteAfter: contending for the lease before promoting`,
+    `primary ${c.primary} ${goneHow(c)} for ${goneFor(c, c.primary ?? "")} ms >= promoteAfter: contending for the lease before promoting`,
   leaseAcquired: (c: ServiceContext) => `lease acquired (epoch ${c.lease?.epoch}): promoting`,
   promoted: (c: ServiceContext) =>
     `CNPG reports the local cluster primary: opening the gate (epoch ${c.epoch})`,
@@ -239,6 +299,8 @@ const WHY = {
   freeze: (c: ServiceContext) =>
     `frozen by override: ${c.overrides.find((o) => o.action === "freeze")?.reason ?? ""}`,
   release: () => "freeze override released: re-deriving the state from CNPG",
+  resumeHandover: (c: ServiceContext) =>
+    `freeze released mid-switchover: CNPG already replicates from ${c.handoverTo} with a demotion token; handing over again`,
 } as const;
 
 type Why = keyof typeof WHY;
@@ -289,6 +351,14 @@ export const serviceMachine = setup({
     restoredPrimary: ({ context: c }) => c.cnpg.role === "primary",
     // A promotion already decided before the restart: its intent is in the API server; finish it.
     restoredPromoting: ({ context: c }) => c.restored?.role === "promoting",
+    // A freeze released in the middle of our planned switchover: CNPG already replicates from the
+    // target and holds the demotion token. Keep handing over (the target promotes with the token)
+    // rather than follow a region that still follows us: with nobody primary, that waited for ever.
+    handingOver: ({ context: c }) =>
+      c.handoverTo !== null &&
+      c.cnpg.role === "replica" &&
+      c.cnpg.primary === c.handoverTo &&
+      c.cnpg.demotionToken !== undefined,
     // A freeze override holds everything: checked first in every state so nothing else can act.
     frozen: ({ context: c }) => frozenNow(c),
     // Released: re-derive the state from CNPG as after a restart.
@@ -316,11 +386,18 @@ export const serviceMachine = setup({
     superseded: ({ context: c }) => newerClaim(c, true) !== undefined,
     // A standby follows the strongest claim it sees when it beats the primary it follows now (or is
     // that primary at a higher epoch): after a failover the new primary's epoch is higher.
+    // Also when the region we follow is seen not claiming primary at all while another one claims
+    // it at an epoch no older than ours: a fenced primary that saw two peers at the newest epoch
+    // may have picked the one that was a standby, and priority alone would keep it there for ever.
     newerToFollow: ({ context: c }) => {
       const s = c.a?.strongestClaim;
       if (!s) return false;
       if (s.region === c.primary) return s.epoch > c.epoch;
-      return c.primary === null || claimBeats(c.spec, s.region, s.epoch, c.primary, c.epoch);
+      if (c.primary === null) return true;
+      const followed = c.a?.peers[c.primary]?.report;
+      if (followed && followed.role !== "primary" && followed.role !== "promoting" && s.epoch >= c.epoch)
+        return true;
+      return claimBeats(c.spec, s.region, s.epoch, c.primary, c.epoch);
     },
     // An operator asked this primary to hand over to another region.
     switchoverRequested: ({ context: c }) => {
@@ -343,8 +420,9 @@ export const serviceMachine = setup({
       return o.force === true || !c.primary || !c.a?.peers[c.primary]?.sighted;
     },
     // Suspect only what a witness quorum votes down AND no path sees (DESIGN §4 standby.following).
-    primaryLost: ({ context: c }) => c.primary !== null && lostFor(c, c.primary) >= 0,
-    primaryNotLost: ({ context: c }) => c.primary === null || lostFor(c, c.primary) < 0,
+    // Or, when it has lower priority than us, seen following with nobody claiming primary (goneFor).
+    primaryLost: ({ context: c }) => c.primary !== null && goneFor(c, c.primary) >= 0,
+    primaryNotLost: ({ context: c }) => c.primary === null || goneFor(c, c.primary) < 0,
     // Safety point (DESIGN §5, invariant 2): promote only after the primary was lost in EVERY round
     // for promoteAfter, which by the timing rule exceeds the primary's fenceAfter plus two probe
     // rounds and the margin: a primary that still had quorum was seen by the same witnesses and
@@ -356,9 +434,9 @@ export const serviceMachine = setup({
       if (c.spec.safety === "manual" || c.primary === null || !c.a) return false;
       const t = now(c);
       const need = c.spec.timing.promoteAfterMs;
-      if (lostFor(c, c.primary) < need) return false;
-      if (!mustBeLost(c).every((p) => lostFor(c, p) >= need)) return false;
-      if (c.selfQuorumSince === null || t - c.selfQuorumSince < need) return false;
+      if (goneFor(c, c.primary) < need) return false;
+      if (!mustBeLost(c).every((p) => goneFor(c, p) >= need)) return false;
+      if (c.own.selfQuorumSince === null || t - c.own.selfQuorumSince < need) return false;
       if (!c.a.replicaHealthy) return false;
       if (c.lastRoleChangeAt !== null && t - c.lastRoleChangeAt < c.spec.timing.holdDownMs) return false;
       return true;
@@ -382,7 +460,7 @@ export const serviceMachine = setup({
       if (c.spec.safety === "lease") return true;
       const t = now(c);
       const dwell = 2 * (c.spec.timing.probeIntervalMs + c.spec.timing.probeTimeoutMs);
-      if (c.healthySince === null || t - c.healthySince < dwell) return false;
+      if (c.own.healthySince === null || t - c.own.healthySince < dwell) return false;
       // A peer we cannot see may have promoted after we last saw it and died since: our data would be
       // behind its writes. So every peer must be seen; otherwise we stay fenced (an operator can
       // promote with a forced override after checking which copy is newest).
@@ -401,28 +479,36 @@ export const serviceMachine = setup({
         const healthy = primaryHealthy(c.spec, c.a, lease);
         return {
           lease,
-          leaseEverHeld: c.leaseEverHeld || lease.held,
+          failsafe: lease.held && !c.failsafe.everHeld ? { ...c.failsafe, everHeld: true } : c.failsafe,
           // Holding the lease at epoch e makes e our fencing token (epochs only increase).
           epoch: lease.held && lease.epoch !== null && lease.epoch > c.epoch ? lease.epoch : c.epoch,
           leaseHoldUntil: lease.held && lease.holdUntil !== null ? lease.holdUntil : c.leaseHoldUntil,
-          healthySince: healthy ? (c.healthySince ?? t) : null,
+          own: { ...c.own, healthySince: healthy ? (c.own.healthySince ?? t) : null },
         };
       }
       if (event.type !== "EVIDENCE") return {};
       const ev = event.evidence;
       const a = assess(c.spec, ev, c.epoch, t);
-      const lostSince: Record<string, number> = {};
-      for (const p of peersOf(c.spec)) if (a.peers[p]!.lost) lostSince[p] = c.lostSince[p] ?? t;
+      const lost: Record<string, number> = {};
+      const following: Record<string, number> = {};
+      const fenced: Record<string, number> = {};
+      for (const p of peersOf(c.spec)) {
+        if (a.peers[p]!.lost) lost[p] = c.since.lost[p] ?? t;
+        if (a.peers[p]!.following) following[p] = c.since.following[p] ?? t;
+        if (a.peers[p]!.fencedSeen) fenced[p] = c.since.fenced[p] ?? t;
+      }
       const healthy = primaryHealthy(c.spec, a, c.lease);
       const witnessHealthy = c.spec.safety !== "lease" && healthy;
       return {
         a,
         cnpg: ev.local.cnpg.role === "unknown" ? c.cnpg : ev.local.cnpg,
         overrides: ev.overrides,
-        lostSince,
-        acks: c.spec.leaseFailsafe ? directAcks(c, ev) : {},
-        selfQuorumSince: a.self.ok ? (c.selfQuorumSince ?? t) : null,
-        healthySince: healthy ? (c.healthySince ?? t) : null,
+        since: { lost, following, fenced },
+        failsafe: { ...c.failsafe, acks: c.spec.leaseFailsafe ? directAcks(c, ev) : {} },
+        own: {
+          selfQuorumSince: a.self.ok ? (c.own.selfQuorumSince ?? t) : null,
+          healthySince: healthy ? (c.own.healthySince ?? t) : null,
+        },
         lastHealthyAt: witnessHealthy ? t : c.lastHealthyAt,
       };
     }),
@@ -458,6 +544,18 @@ export const serviceMachine = setup({
       message: c.decision.reason,
     })),
     becomePrimary: assign(({ context: c }) => ({ primary: c.spec.region })),
+    // Re-derived as a replica while context still names ourselves primary (a freeze released in
+    // the middle of a switchover): follow the region CNPG replicates from; a standby "following"
+    // itself never suspects anyone. A primary restored from status is kept: CNPG may not have been
+    // re-pointed at a newer primary yet, and following an older one could pass over the newer one.
+    followCnpg: assign(({ context: c }) =>
+      (c.primary === null || c.primary === c.spec.region) &&
+      c.cnpg.role === "replica" &&
+      c.cnpg.primary &&
+      c.cnpg.primary !== c.spec.region
+        ? { primary: c.cnpg.primary }
+        : {},
+    ),
     followNewer: assign(({ context: c }) => ({
       primary: newerClaim(c, true)!.region,
       epoch: newerClaim(c, true)!.epoch,
@@ -485,6 +583,9 @@ export const serviceMachine = setup({
       handled: [...c.handled, activeOverride(c, "promote")!.id],
     })),
     clearHandover: assign({ handoverTo: null }),
+    // The status restored at start describes that start only: a later release from a freeze must
+    // re-derive from CNPG alone (a stale "promoting" re-promoted a region over a newer primary).
+    forgetRestored: assign({ restored: undefined }),
     setPlanned: assign({ planned: true }),
     clearPlanned: assign({ planned: false }),
   },
@@ -505,17 +606,15 @@ export const serviceMachine = setup({
       primary: r?.primary ?? input.cnpg.primary ?? (input.cnpg.role === "primary" ? input.spec.region : null),
       a: null,
       lease: null,
-      leaseEverHeld: false,
-      acks: {},
+      failsafe: { everHeld: false, acks: {} },
       cnpg: input.cnpg,
       overrides: [],
       handled: [],
       // Restored deadlines are kept, never pushed later; a fresh start gets one full fenceAfter.
       lastHealthyAt: r?.lastHealthyAt ?? t,
       leaseHoldUntil: r?.leaseHoldUntil ?? t + input.spec.timing.fenceAfterMs,
-      healthySince: null,
-      selfQuorumSince: null,
-      lostSince: {},
+      own: { healthySince: null, selfQuorumSince: null },
+      since: { lost: {}, following: {}, fenced: {} },
       lastRoleChangeAt: r?.lastRoleChangeAt ?? null,
       handoverTo: null,
       planned: false,
@@ -535,25 +634,48 @@ export const serviceMachine = setup({
   initial: "initializing",
   states: {
     initializing: {
+      // handoverTo survives only into `demoting` (handingOver); every other start forgets it.
       always: [
         {
           guard: "restoredFenced",
           target: "fenced",
-          actions: [{ type: "decide", params: { to: "fenced", why: "start" } }],
+          actions: [
+            "clearHandover",
+            { type: "decide", params: { to: "fenced", why: "start" } },
+            "forgetRestored",
+          ],
         },
         {
           guard: "restoredPrimary",
           target: "primary.atRisk",
-          actions: [{ type: "decide", params: { to: "primary.atRisk", why: "start" } }],
+          actions: [
+            "clearHandover",
+            { type: "decide", params: { to: "primary.atRisk", why: "start" } },
+            "forgetRestored",
+          ],
         },
         {
           guard: "restoredPromoting",
           target: "standby.promoting",
-          actions: [{ type: "decide", params: { to: "standby.promoting", why: "start" } }],
+          actions: [
+            "clearHandover",
+            { type: "decide", params: { to: "standby.promoting", why: "start" } },
+            "forgetRestored",
+          ],
+        },
+        {
+          guard: "handingOver",
+          target: "demoting",
+          actions: [{ type: "decide", params: { to: "demoting", why: "resumeHandover" } }, "forgetRestored"],
         },
         {
           target: "standby.following",
-          actions: [{ type: "decide", params: { to: "standby.following", why: "start" } }],
+          actions: [
+            "clearHandover",
+            "followCnpg",
+            { type: "decide", params: { to: "standby.following", why: "start" } },
+            "forgetRestored",
+          ],
         },
       ],
     },
@@ -852,9 +974,10 @@ export const serviceMachine = setup({
             guard: "newerPrimaryElsewhere",
             target: "standby.following",
             actions: [
+              // decide first: its reason names the claim, which followNewer then adopts.
+              { type: "decide", params: { to: "standby.following", why: "follow" } },
               "followNewer",
               "clearHandover",
-              { type: "decide", params: { to: "standby.following", why: "follow" } },
             ],
           },
           // Republish every round: the demotion token appears in CNPG status after the demotion.

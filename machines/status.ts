@@ -1,7 +1,7 @@
 // What the controller writes to the FailoverService status after every transition, and reads back
 // on start (RestoredStatus): the role, the epoch and every timer that matters as a timestamp.
 import type { SnapshotFrom } from "xstate";
-import type { Decision, RestoredStatus, serviceMachine } from "./service-machine.ts";
+import { type Decision, goneSince, type RestoredStatus, type serviceMachine } from "./service-machine.ts";
 
 export type ServiceSnapshot = SnapshotFrom<typeof serviceMachine>;
 
@@ -38,7 +38,7 @@ export function statusOf(s: ServiceSnapshot): ServiceStatus {
     lastHealthyAt: c.lastHealthyAt,
     leaseHoldUntil: c.leaseHoldUntil,
     lastRoleChangeAt: c.lastRoleChangeAt,
-    suspectSince: c.primary !== null ? (c.lostSince[c.primary] ?? null) : null,
+    suspectSince: c.primary !== null ? (goneSince(c, c.primary) ?? null) : null,
     decision: c.decision,
   };
 }

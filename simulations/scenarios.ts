@@ -4,6 +4,7 @@
 import { FAILSAFE_SCENARIOS } from "./failsafe-scenarios.ts";
 import { caseConfig, type ScheduleCase } from "./generate.ts";
 import type { Expectations, InvariantId } from "./invariants.ts";
+import { expectationsFor } from "./runner.ts";
 import type { Fault } from "./schedule.ts";
 import { baseConfig, type Safety } from "./sim-config.ts";
 import type { SimConfig, World } from "./world.ts";
@@ -201,7 +202,14 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /** Failures found by the random runs, kept as named regressions (the case JSON, unchanged). */
-export const REGRESSIONS: readonly { name: string; summary: string; safety: Safety; case: ScheduleCase }[] = [
+export const REGRESSIONS: readonly {
+  name: string;
+  summary: string;
+  safety: Safety;
+  /** Which generator found it: a random schedule (default) or a primary-loss schedule (invariant 5). */
+  kind?: "random" | "primaryLoss";
+  case: ScheduleCase;
+}[] = [
   {
     name: "regression-lease-split-seqs",
     summary:
@@ -272,14 +280,182 @@ export const REGRESSIONS: readonly { name: string; summary: string; safety: Safe
       ],
     },
   },
+  {
+    name: "regression-lease-freeze-switchover-replica",
+    summary:
+      "lease: a freeze mid-switchover left eu following itself and us following eu; no writer after heal (fixed as regression-freeze-mid-switchover; eu's replica is unhealthy for a long time first)",
+    safety: "lease",
+    case: {
+      seed: 1461029944,
+      regions: 2,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1 },
+      promoteAfter: "tight",
+      infraCacheMs: 0,
+      faults: [
+        { kind: "switchover", to: "us", at: 43355 },
+        { kind: "freeze", at: 89148, for: 154011 },
+        { kind: "switchover", to: "us", at: 429563 },
+        { kind: "replicaUnhealthy", region: "eu", at: 1495906, for: 671473 },
+        { kind: "replicaUnhealthy", region: "eu", at: 1110245, for: 300922 },
+        { kind: "isolate", region: "us", at: 476737, for: 489922 },
+        { kind: "replicaUnhealthy", region: "eu", at: 198467, for: 601085 },
+      ],
+    },
+  },
+  {
+    name: "regression-witness-freeze-switchover-crash",
+    summary:
+      "witness: a freeze mid-switchover, then the target crashed; after release eu followed itself and never suspected anyone (fixed: the followed primary is re-derived from CNPG)",
+    safety: "witness",
+    case: {
+      seed: 1898343489,
+      regions: 2,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1 },
+      promoteAfter: "default",
+      infraCacheMs: 120000,
+      faults: [
+        { kind: "switchover", to: "us", at: 791490 },
+        { kind: "replicaUnhealthy", region: "us", at: 1209346, for: 525608 },
+        { kind: "cut", a: "lw-us", b: "lw-eu", at: 650587, for: 895427 },
+        { kind: "isolate", region: "us", at: 375628, for: 703658 },
+        { kind: "isolate", region: "us", at: 154267, for: 567774 },
+        { kind: "crash", region: "us", at: 1393733, for: 758043 },
+        { kind: "freeze", at: 1088212, for: 548918 },
+        { kind: "crash", region: "us", at: 331317, for: 560156 },
+      ],
+    },
+  },
+  {
+    name: "regression-lease-goal-mid-round",
+    summary:
+      "lease, three regions, eu lost: us was cleared to contend while its lease round reported, and the driver waited a renewal period (promotion 106.4 s > bound; fixed in LeaseDriver.round)",
+    safety: "lease",
+    kind: "primaryLoss",
+    case: {
+      seed: 255155623,
+      regions: 3,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 0.9999999930486521, ap: 1 },
+      promoteAfter: "tight",
+      infraCacheMs: 120000,
+      faults: [{ kind: "crash", region: "eu", at: 1003898, for: 7200000 }],
+    },
+  },
+  {
+    name: "regression-lease-split-fenced",
+    summary:
+      "lease: failed contenders left the lease split over three values; the fenced primary could not reclaim and, seen, was never lost (fixed: in lease mode a followed primary seen fenced counts as gone)",
+    safety: "lease",
+    case: {
+      seed: 1260839736,
+      regions: 3,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1, ap: 1.01 },
+      promoteAfter: "tight",
+      infraCacheMs: 0,
+      faults: [
+        { kind: "nodeDown", node: "lw-net", at: 297114, for: 529824 },
+        { kind: "replicaUnhealthy", region: "us", at: 32094, for: 743892 },
+        { kind: "nodeDown", node: "lw-us", at: 1068130, for: 900000 },
+        { kind: "geoSplit", left: ["eu"], right: ["us", "ap"], at: 1000, for: 298006 },
+        { kind: "geoSplit", left: ["eu"], right: ["us", "ap"], at: 735888, for: 551229 },
+        { kind: "isolate", region: "eu", at: 976968, for: 355865 },
+      ],
+    },
+  },
+  {
+    name: "regression-witness-follow-claimant",
+    summary:
+      "witness, three regions: a fenced ap rejoined following eu (a standby at the newest epoch) instead of us, and stayed when us served at that epoch (fixed: follow a claimant when the followed region claims nothing)",
+    safety: "witness",
+    case: {
+      seed: 330754522,
+      regions: 3,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1, ap: 1 },
+      promoteAfter: "tight",
+      infraCacheMs: 120000,
+      faults: [
+        { kind: "crash", region: "ap", at: 433732, for: 135915 },
+        { kind: "switchover", to: "ap", at: 217896 },
+        { kind: "replicaUnhealthy", region: "ap", at: 1280725, for: 178272 },
+        { kind: "switchover", to: "us", at: 281505 },
+        { kind: "isolate", region: "eu", at: 1445797, for: 27388 },
+        { kind: "crash", region: "ap", at: 653324, for: 460843 },
+        { kind: "restart", region: "us", at: 1016717, for: 5114 },
+      ],
+    },
+  },
+  {
+    name: "regression-stale-restore-after-freeze",
+    summary:
+      "lease: us restarted mid-promotion, and a freeze released much later re-applied that old status: us promoted again over the writable ap (fixed: the restored status is forgotten once used)",
+    safety: "lease",
+    case: {
+      seed: 3,
+      regions: 3,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1, ap: 1 },
+      promoteAfter: "default",
+      infraCacheMs: 0,
+      faults: [
+        { kind: "freeze", at: 911390, for: 586872 },
+        { kind: "isolate", region: "eu", at: 207282, for: 765952 },
+        { kind: "restart", region: "us", at: 511745, for: 10904 },
+        { kind: "switchover", to: "ap", at: 716567 },
+        { kind: "nodeDown", node: "9.9.9.9@net", at: 1301846, for: 475786 },
+      ],
+    },
+  },
+  {
+    name: "regression-frozen-back-to-back",
+    summary:
+      "lease: two freezes 3 s apart; a round whose probes left between them, delivered inside the second, released the region during it (fixed: overrides are read when the round is evaluated)",
+    safety: "lease",
+    case: {
+      seed: 1528270132,
+      regions: 2,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 1 },
+      promoteAfter: "default",
+      infraCacheMs: 30000,
+      faults: [
+        { kind: "freeze", at: 40226, for: 124632 },
+        { kind: "oneway", from: "eu", to: "us", at: 216530, for: 424129 },
+        { kind: "oneway", from: "9.9.9.9@net", to: "lw-eu", at: 594294, for: 649458 },
+        { kind: "flaky", a: "lw-net", b: "us", loss: 0.1, at: 311296, for: 2434 },
+        { kind: "freeze", at: 168149, for: 823544 },
+        { kind: "flaky", a: "lw-us", b: "lw-eu", loss: 0.6, at: 751521, for: 602827 },
+        { kind: "switchover", to: "eu", at: 619665 },
+      ],
+    },
+  },
+  {
+    name: "regression-witness-slow-clock-bound",
+    summary:
+      "witness, eu lost, us's clock 1% slow: promotion 315.4 s, inside the documented bound (promoteAfter + 2*probeInterval)/(1-d) + actuation that the check had without the /(1-d)",
+    safety: "witness",
+    kind: "primaryLoss",
+    case: {
+      seed: 1496148443,
+      regions: 2,
+      witnessClass: "uniform",
+      clockRate: { eu: 1, us: 0.99 },
+      promoteAfter: "default",
+      infraCacheMs: 0,
+      faults: [{ kind: "crash", region: "eu", at: 1092616, for: 7200000 }],
+    },
+  },
 ];
 
-/** Found by the sim tier (seed 20261121, shrunk); still open: see docs/safety.md "Open findings". */
-export const OPEN_FINDINGS: readonly Scenario[] = [
+/** Hand-shrunk regressions that are not a generated case. */
+export const SHRUNK: readonly Scenario[] = [
   {
     name: "regression-freeze-mid-switchover",
     summary:
-      "OPEN BUG: a freeze lands while a switchover is handing over; after release both regions follow each other and nobody is primary (no split brain)",
+      "a freeze lands while a switchover hands over; after release each region followed the other and nobody was primary (fixed: re-derive the followed primary from CNPG; a lower-priority primary seen following counts as gone)",
     build(safety, durationMs = H) {
       const faults: Fault[] = [
         { kind: "switchover", to: "us", at: 1_000 },
@@ -287,7 +463,9 @@ export const OPEN_FINDINGS: readonly Scenario[] = [
       ];
       return { config: baseConfig({ seed: 1, safety, durationMs, faults }), expect: { healedBy: 10_029 } };
     },
-    knownLimits: { witness: ["6-heal-converges"], lease: ["6-heal-converges"], manual: ["6-heal-converges"] },
+    // Invariant 6 checks the end state. Witness and manual modes finish the switchover (the target
+    // saw the demotion token in time); lease mode's target leaves acquiring when the token is gone,
+    // and eu, seen following by nobody's claim, takes over again after promoteAfter.
   },
 ];
 
@@ -296,15 +474,16 @@ export function regressionScenarios(): Scenario[] {
     name: r.name,
     summary: r.summary,
     build(safety, durationMs = H) {
-      const config = caseConfig(safety, r.case, durationMs);
-      const healedBy = r.case.faults.reduce((m, x) => Math.max(m, "for" in x ? x.at + x.for : x.at), 0);
-      return { config, expect: { healedBy } };
+      return {
+        config: caseConfig(safety, r.case, durationMs),
+        expect: expectationsFor(r.case, r.kind ?? "random"),
+      };
     },
   }));
 }
 
 export function allScenarios(): Scenario[] {
-  return [...SCENARIOS, ...FAILSAFE_SCENARIOS, ...regressionScenarios(), ...OPEN_FINDINGS];
+  return [...SCENARIOS, ...FAILSAFE_SCENARIOS, ...regressionScenarios(), ...SHRUNK];
 }
 
 export function findScenario(name: string): Scenario | undefined {

@@ -93,7 +93,17 @@ export interface Promotion {
   /** Writable regions other than this one at the instant promoteCnpg was emitted. */
   readonly othersWritable: readonly string[];
   /** Independent recount of the raw evidence behind an automatic promotion (null for planned/override). */
-  readonly audit: { readonly downVotes: number; readonly q: number; readonly unknownCounted: boolean } | null;
+  readonly audit: {
+    readonly downVotes: number;
+    readonly q: number;
+    readonly unknownCounted: boolean;
+    /**
+     * The primary it followed was seen not claiming in that round, with no heartbeat anywhere
+     * claiming primary or promoting: following (standby, gate closed) and of lower priority, or,
+     * in lease mode, fenced. The other way a followed primary counts as gone (goneSince).
+     */
+    readonly followedSeenFollowing: boolean;
+  } | null;
   readonly automatic: boolean;
 }
 
@@ -209,7 +219,7 @@ export class World {
         regions: cfg.regions,
         heartbeat: (r) => this.heartbeat(r),
         local: (r) => this.local(r),
-        overrides: () => ({ [cfg.service]: [...this.overrides] }),
+        overrides: () => this.overridesNow(),
       },
       {
         witnesses: cfg.witnesses.map((w) => w.name),
@@ -265,6 +275,10 @@ export class World {
     return {
       [this.cfg.service]: { replicaHealthy: reg.up && reg.replicaUnhealthy === 0, cnpg: { ...reg.cnpg } },
     };
+  }
+
+  private overridesNow(): Record<string, readonly Override[]> {
+    return { [this.cfg.service]: [...this.overrides] };
   }
 
   // ---- controllers ----------------------------------------------------------------------------
@@ -366,7 +380,15 @@ export class World {
       const ev = this.prober.round(reg.name, n, started, started + this.cfg.timing.probeTimeoutMs);
       clock.setTimeout(() => {
         if (inc.stopped) return;
-        const fresh = { ...ev, local: this.local(reg.name), completedAt: clock.now() };
+        // Local state and overrides are read when the round is handed to the machine, as the
+        // controller reads them when it evaluates: overrides taken when the probes left could be a
+        // timeout old, and a freeze that began meanwhile would be undone by that stale view.
+        const fresh = {
+          ...ev,
+          local: this.local(reg.name),
+          overrides: this.overridesNow(),
+          completedAt: clock.now(),
+        };
         const sev = serviceEvidence(fresh, this.cfg.service);
         reg.lastEvidence = sev;
         actor.send({ type: "EVIDENCE", evidence: sev });
@@ -451,11 +473,18 @@ export class World {
       case "demoteCnpg":
         this.later(a.demoteMs, () => {
           const was = reg.cnpg.role === "primary";
+          // Asking a replica to follow the primary it already follows changes nothing in CNPG: the
+          // demotion token of its last demotion stays in status.
+          const same = !was && reg.cnpg.primary === i.primary;
           reg.cnpg = {
             role: "replica",
             fenced: false,
             primary: i.primary,
-            demotionToken: was ? `token-${reg.name}-${Math.round(this.q.now)}` : undefined,
+            demotionToken: was
+              ? `token-${reg.name}-${Math.round(this.q.now)}`
+              : same
+                ? reg.cnpg.demotionToken
+                : undefined,
           };
           this.notifyCnpg(reg);
         });
@@ -475,7 +504,7 @@ export class World {
   private audit(reg: RegionSim): Promotion["audit"] {
     const ev = reg.lastEvidence;
     const primary = reg.status?.primary;
-    if (!ev || !primary) return { downVotes: 0, q: 1, unknownCounted: false };
+    if (!ev || !primary) return { downVotes: 0, q: 1, unknownCounted: false, followedSeenFollowing: false };
     const names = this.cfg.witnesses.map((w) => w.name);
     let down = 0;
     let unknownCounted = false;
@@ -485,7 +514,19 @@ export class World {
       if (v === "down" && r?.self === "ok") down += 1;
       if (v === "unknown" && r === undefined) unknownCounted = true;
     }
-    return { downVotes: down, q: Math.floor(names.length / 2) + 1, unknownCounted };
+    // Every heartbeat that reached us this round, by any path, recounted from the raw evidence.
+    const beats = [
+      ...Object.values(ev.direct).map((d) => d.heartbeat),
+      ...ev.witnesses.flatMap((w) => Object.values(w.peers).map((p) => p.heartbeat)),
+    ].filter((h) => h !== undefined);
+    const svc = (h: (typeof beats)[number]) => h.services[this.cfg.service];
+    const claimed = beats.some((h) => svc(h)?.role === "primary" || svc(h)?.role === "promoting");
+    const lower = this.cfg.regions.indexOf(primary) > this.cfg.regions.indexOf(reg.name);
+    const seen = (role: string) =>
+      beats.some((h) => h.region === primary && svc(h)?.role === role && svc(h)?.gate === "closed");
+    const followedSeenFollowing =
+      !claimed && ((lower && seen("standby")) || (this.cfg.safety === "lease" && seen("fenced")));
+    return { downVotes: down, q: Math.floor(names.length / 2) + 1, unknownCounted, followedSeenFollowing };
   }
 
   // ---- faults -------------------------------------------------------------------------------

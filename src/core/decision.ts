@@ -35,6 +35,14 @@ export interface PeerFacts {
   readonly direct: boolean;
   /** Down-quorum and no sighting: the peer is lost as far as this round can tell. */
   readonly lost: boolean;
+  /**
+   * Seen, but following: its signed heartbeat says standby with the gate closed, and no peer at
+   * all claims primary or promoting this round. A primary we follow that stays so is not there to
+   * write (the service machine's `goneFor`).
+   */
+  readonly following: boolean;
+  /** Seen fenced (gate closed) while no peer claims primary or promoting this round. */
+  readonly fencedSeen: boolean;
   readonly report: PeerServiceReport | undefined;
 }
 
@@ -79,6 +87,8 @@ export function assess(spec: ServiceSpec, ev: ServiceEvidence, ownEpoch: number,
       sighted,
       direct: ev.direct[p]?.reachable === true,
       lost: verdict.downQuorum && !sighted,
+      following: false,
+      fencedSeen: false,
       report,
     };
     if (
@@ -88,6 +98,12 @@ export function assess(spec: ServiceSpec, ev: ServiceEvidence, ownEpoch: number,
     )
       strongest = { region: p, epoch: report.epoch };
   }
+  if (!strongest)
+    for (const p of peersOf(spec)) {
+      const f = peers[p]!;
+      if (f.sighted && f.report?.gate === "closed")
+        peers[p] = { ...f, following: f.report.role === "standby", fencedSeen: f.report.role === "fenced" };
+    }
   const newerPrimary =
     strongest && claimBeats(spec, strongest.region, strongest.epoch, spec.region, ownEpoch)
       ? strongest

@@ -143,8 +143,14 @@ export class LeaseDriver {
       const okCount = results.filter((r) => r.kind === "ok").length;
       this.lastReason = `${action.reason}: ${okCount} of ${transports.length} witnesses accepted`;
     }
-    this.inRound = false;
-    this.o.onView(this.view());
+    // onView runs the machine synchronously, which may change the goal (setGoal) right here: the
+    // round counts as running until then, so such a change sets kickPending and the next round
+    // starts at once, instead of its schedule(0) being replaced by the ttl/3 one below.
+    try {
+      this.o.onView(this.view());
+    } finally {
+      this.inRound = false;
+    }
     const again = this.kickPending;
     this.kickPending = false;
     this.schedule(again ? 0 : params.ttlMs / 3);

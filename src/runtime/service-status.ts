@@ -4,7 +4,7 @@
 // snapshot and the round. The field names are the CRD's (src/kube/crds.ts documents each), read
 // by `splitguard status/explain` and by a restarted controller (restoredFrom()).
 import type { RestoredStatus } from "../../machines/service-machine.ts";
-import { fenceDeadline } from "../../machines/service-machine.ts";
+import { fenceDeadline, goneSince } from "../../machines/service-machine.ts";
 import { type ServiceSnapshot, stateName, statusOf } from "../../machines/status.ts";
 import { peersOf } from "../core/decision.ts";
 import type { ServiceEvidence } from "../core/evidence.ts";
@@ -91,7 +91,9 @@ export function runningTimer(s: ServiceSnapshot): TimerStatus | null {
   const c = s.context;
   const state = stateName(s);
   if (state === "standby.suspecting" && c.primary !== null) {
-    const since = c.lostSince[c.primary];
+    // The promotion timer runs from when the primary became gone: lost, or (goneSince) seen
+    // following or fenced without anybody claiming primary.
+    const since = goneSince(c, c.primary);
     if (since === undefined) return null;
     return {
       name: "promoteAfter",
@@ -145,7 +147,7 @@ export function serviceStatusDoc(
       direct: f?.direct ?? false,
       votes: f?.verdict.reason ?? "no round yet",
       ...(rep ? { role: rep.role, epoch: rep.epoch, gate: rep.gate } : {}),
-      ...(c.lostSince[p] !== undefined ? { lostSince: iso(c.lostSince[p])! } : {}),
+      ...(c.since.lost[p] !== undefined ? { lostSince: iso(c.since.lost[p])! } : {}),
     };
   });
   const okCount = a ? a.self.okWitnesses.length : 0;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EventQueue } from "../../simulations/event-queue.ts";
 import { caseConfig } from "../../simulations/generate.ts";
-import { runConfig } from "../../simulations/runner.ts";
-import { findScenario } from "../../simulations/scenarios.ts";
+import { replayCase, runConfig } from "../../simulations/runner.ts";
+import { findScenario, REGRESSIONS } from "../../simulations/scenarios.ts";
 import { VirtualClock } from "../../simulations/virtual-clock.ts";
 
 describe("the simulator", () => {
@@ -27,6 +27,19 @@ describe("the simulator", () => {
     expect(b.world.transitions).toEqual(a.world.transitions);
     expect(b.world.writable).toEqual(a.world.writable);
     expect(b.world.intents.length).toBe(a.world.intents.length);
+  });
+
+  it("regenerates a reported case from its seed and path (what --seed S --path P --timeline replays)", () => {
+    // Reported by the long run as --seed 1 --path 204 --kind random, kept as a regression.
+    const c = replayCase({
+      safety: "lease",
+      durationMs: 3_600_000,
+      kind: "random",
+      witnessClass: "uniform",
+      seed: 1,
+      path: "204",
+    });
+    expect(c).toEqual(REGRESSIONS.find((r) => r.name === "regression-lease-freeze-switchover-replica")!.case);
   });
 
   it("uses no real timer: global setTimeout is never called during a run", async () => {

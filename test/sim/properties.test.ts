@@ -13,23 +13,10 @@ import { World } from "../../simulations/world.ts";
 
 const H = 3_600_000;
 const RUNS = Number(process.env.SIM_RUNS ?? 100);
-// A fixed seed keeps the CI tier deterministic; SIM_SEED=<n> explores other schedules. Random seeds
-// currently hit the open liveness findings listed in docs/safety.md (about 0.4% of lease runs).
+// A fixed seed keeps the CI tier deterministic; SIM_SEED=<n> explores other schedules (every one
+// must pass: a failure is a finding, see docs/safety.md).
 const SEED = Number(process.env.SIM_SEED ?? 20261121);
 
-/**
- * Open bug (docs/safety.md, scenario regression-freeze-mid-switchover): a freeze that lands in the
- * middle of a planned switchover leaves no primary after release. Until it is fixed, the CI
- * properties leave out schedules where a freeze starts within 10 minutes after a switchover; the
- * long runs (`npm run sim:long`) keep them and count them.
- */
-function freezeInterruptsSwitchover(c: ScheduleCase): boolean {
-  return c.faults.some(
-    (s) =>
-      s.kind === "switchover" &&
-      c.faults.some((f) => f.kind === "freeze" && f.at >= s.at && f.at - s.at < 600_000),
-  );
-}
 const settle = (safety: Safety) => settleMs(new World(baseConfig({ safety })));
 
 async function violationsOf(safety: Safety, c: ScheduleCase, kind: "random" | "primaryLoss") {
@@ -44,7 +31,6 @@ describe("random fault schedules", () => {
         fc.asyncProperty(
           scheduleArb({ durationMs: H, witnessClass, settleMs: settle("lease") }),
           async (c) => {
-            fc.pre(!freezeInterruptsSwitchover(c));
             expect((await violationsOf("lease", c, "random")).violations).toEqual([]);
           },
         ),
@@ -57,7 +43,6 @@ describe("random fault schedules", () => {
       fc.asyncProperty(
         scheduleArb({ durationMs: H, witnessClass: "uniform", settleMs: settle("witness") }),
         async (c) => {
-          fc.pre(!freezeInterruptsSwitchover(c));
           expect((await violationsOf("witness", c, "random")).violations).toEqual([]);
         },
       ),
@@ -70,7 +55,6 @@ describe("random fault schedules", () => {
       fc.asyncProperty(
         scheduleArb({ durationMs: H, witnessClass: "uniform", settleMs: settle("manual") }),
         async (c) => {
-          fc.pre(!freezeInterruptsSwitchover(c));
           const out = await violationsOf("manual", c, "random");
           expect(out.violations).toEqual([]);
           expect(out.world.promotions.filter((p) => p.automatic)).toEqual([]);
@@ -83,7 +67,7 @@ describe("random fault schedules", () => {
 
 describe("primary region lost", () => {
   for (const safety of ["witness", "lease"] as const)
-    it(`${safety}: a standby is writable within promoteAfter + 2*probeInterval + actuation, every run`, async () => {
+    it(`${safety}: a standby is writable within (promoteAfter + 2*probeInterval)/(1-d) + actuation, every run`, async () => {
       await fc.assert(
         fc.asyncProperty(primaryLossArb({ durationMs: H }), async (c) => {
           const out = await violationsOf(safety, c, "primaryLoss");

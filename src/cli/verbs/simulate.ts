@@ -1,10 +1,17 @@
 // `splitguard simulate`: named scenarios and random fault schedules in virtual time, against the
 // real machines, quorum evaluation and lease core (simulations/).
 import { writeFileSync } from "node:fs";
+import { caseConfig } from "../../../simulations/generate.ts";
 import { timelineHtml } from "../../../simulations/html.ts";
 import { INVARIANTS, type InvariantId, promotionBoundMs } from "../../../simulations/invariants.ts";
 import { defaultJobs, runRandomParallel } from "../../../simulations/parallel.ts";
-import { runConfig, type Summary, withFailsafe } from "../../../simulations/runner.ts";
+import {
+  expectationsFor,
+  replayCase,
+  runConfig,
+  type Summary,
+  withFailsafe,
+} from "../../../simulations/runner.ts";
 import { allScenarios, findScenario } from "../../../simulations/scenarios.ts";
 import type { Safety } from "../../../simulations/sim-config.ts";
 import { timelineText } from "../../../simulations/timeline.ts";
@@ -52,8 +59,8 @@ export const simulate = defineCommand({
   --duration D           simulated time per run (default 1h): 90m, 3600s, 2h
   --jobs N               worker threads for --runs (default: one per core)
   -o json                machine-readable summary
-  --timeline             print a readable per-region timeline (scenarios)
-  --html FILE            write a self-contained HTML/SVG timeline (scenarios)
+  --timeline             print a readable per-region timeline (scenarios and --path replays)
+  --html FILE            write a self-contained HTML/SVG timeline (scenarios and --path replays)
 
 Exits 0 when every invariant held (or only a scenario's documented limit was shown), 1 otherwise.`,
   options: {
@@ -165,6 +172,18 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
       const one = await runRandomParallel({ ...common, runs: 1, seed, kind }, 1);
       const none = { ...one, runs: 0, violations: {}, failure: null, simulatedMs: 0, wallMs: 0 };
       const report = kind === "primaryLoss" ? summarize(none, one, flags) : summarize(one, null, flags);
+      if (v.timeline || v.html) {
+        const c = replayCase({ ...common, seed, kind, path: v.path });
+        const config = caseConfig(safety, c, durationMs);
+        const sample = v.html ? config.timing.probeIntervalMs * 2 : undefined;
+        const out = await runConfig(config, expectationsFor(c, kind), sample);
+        if (v.html)
+          writeFileSync(
+            v.html,
+            timelineHtml(out.world, report.failures[0]?.replay ?? `--seed ${seed} --path ${v.path}`),
+          );
+        if (v.timeline && !json) io.out(timelineText(out.world));
+      }
       if (json) io.out(`${JSON.stringify(report, null, 2)}\n`);
       else io.out(textReport(report));
       return report.ok ? 0 : 1;

@@ -51,6 +51,7 @@ function eventsFor(self: string): ServiceEvent[] {
     { type: "LEASE", lease: lease(false, 9, peer) },
     { type: "CNPG", cnpg: { role: "primary", fenced: false, primary: self } },
     { type: "CNPG", cnpg: { role: "replica", fenced: false, primary: peer } },
+    { type: "CNPG", cnpg: { role: "replica", fenced: false, primary: peer, demotionToken: "tok" } },
     { type: "xstate.after.fenceDeadline.service.primary.atRisk" } as unknown as ServiceEvent,
     { type: "xstate.after.promoteAfter.service.standby.suspecting" } as unknown as ServiceEvent,
   ];
@@ -87,7 +88,11 @@ function inputFor(s: Start, mode: SafetyMode): ServiceInput {
   };
 }
 
-const serializeState = (s: ServiceSnapshot) => `${stateName(s)}|${s.context.planned}`;
+// What a guard may read besides the state: planned, a handover in progress, CNPG's role and token.
+const serializeState = (s: ServiceSnapshot) => {
+  const c = s.context;
+  return `${stateName(s)}|${c.planned}|${c.handoverTo}|${c.cnpg.role}|${c.cnpg.demotionToken !== undefined}`;
+};
 
 function nameOf(n: AnyStateNode): string {
   return n.path.join(".");
@@ -138,6 +143,8 @@ describe("service machine, generated paths", () => {
         const from = stateName(state as ServiceSnapshot);
         const to = stateName(nextState as ServiceSnapshot);
         observed.add(`${from} -> ${to}`);
+        // A release passes through initializing too: frozen -> X took initializing -> X.
+        if (from === "frozen" && to !== "frozen") observed.add(`initializing -> ${to}`);
         reached.add(from);
         reached.add(to);
       }
