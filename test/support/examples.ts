@@ -23,6 +23,8 @@ const CONFIG_FILE = "splitguard.yaml";
 export const DRILLS_DIR = "drills";
 /** examples/<example>/witnesses/: lease witness server files (example-witnesses.ts), not a region. */
 export const WITNESSES_DIR = "witnesses";
+/** examples/<example>/helm/: Helm values per region (test/chart/examples.test.ts), not a region. */
+export const HELM_DIR = "helm";
 
 /**
  * Examples laid out as examples/<example>/<region>/*.yaml (the standalone example has no regions);
@@ -35,7 +37,12 @@ export function exampleRegions(drills = false): ExampleRegion[] {
     if (!statSync(exDir).isDirectory()) continue;
     for (const region of readdirSync(exDir).sort()) {
       const dir = join(exDir, region);
-      if (!statSync(dir).isDirectory() || region === WITNESSES_DIR || (region === DRILLS_DIR) !== drills)
+      if (
+        !statSync(dir).isDirectory() ||
+        region === WITNESSES_DIR ||
+        region === HELM_DIR ||
+        (region === DRILLS_DIR) !== drills
+      )
         continue;
       const files = readdirSync(dir)
         .filter((f) => f.endsWith(".yaml") && f !== CONFIG_FILE)
