@@ -575,6 +575,11 @@ export const serviceMachine = setup({
       return { epoch: e + 1 };
     }),
     roleChanged: assign(({ context: c }) => ({ lastRoleChangeAt: now(c) })),
+    // Safety point: a freeze stops fencing as well as promoting, so a primary cut off during a
+    // freeze is still writable at the release. Loss time counted while frozen must not shorten a
+    // standby's wait after it: every peer wait restarts at the release, so a standby waits the
+    // whole promoteAfter and the old primary (whose own fence deadline is not reset) fences first.
+    restartPeerWaits: assign(() => ({ since: { lost: {}, following: {}, fenced: {} } })),
     takeSwitchover: assign(({ context: c }) => {
       const o = activeOverride(c, "switchover")!;
       return { handoverTo: o.region ?? null, handled: [...c.handled, o.id] };
@@ -992,7 +997,7 @@ export const serviceMachine = setup({
           {
             guard: "released",
             target: "initializing",
-            actions: [{ type: "decide", params: { to: "initializing", why: "release" } }],
+            actions: ["restartPeerWaits", { type: "decide", params: { to: "initializing", why: "release" } }],
           },
         ],
       },

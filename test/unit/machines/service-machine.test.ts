@@ -295,6 +295,22 @@ describe("standby", () => {
     expect(h.types().slice(-5)).toContain("openGate");
   });
 
+  it("a freeze release restarts the wait: loss counted while frozen does not shorten promoteAfter", () => {
+    const h = standbyUs();
+    const freeze = { action: "freeze" as const, reason: "maintenance", id: "fz" };
+    const frozenLost = evidence("us", { peers: { eu: { vote: "down" } }, overrides: [freeze] });
+    h.send(frozenLost);
+    expect(h.state()).toBe("frozen");
+    h.rounds(300_000, frozenLost); // eu lost for 5 minutes while frozen (eu cannot fence either)
+    expect(h.state()).toBe("frozen");
+    h.advance(5_000);
+    h.send(usLostEu); // released
+    h.rounds(60_000, usLostEu);
+    expect(h.state(), "60 s after the release: still waiting (promoteAfter 84 s)").toBe("standby.suspecting");
+    h.rounds(30_000, usLostEu);
+    expect(h.state()).toBe("standby.promoting");
+  });
+
   it("does not promote without self-quorum throughout", () => {
     const h = standbyUs();
     h.send(usLostEu);
