@@ -83,8 +83,7 @@ export class Controller {
   }
 
   async start(): Promise<void> {
-    await this.elector.tryOnce();
-    this.elector.start();
+    await this.elector.start();
     await this.services.start();
     await this.overrides.start();
   }
