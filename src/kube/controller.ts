@@ -8,7 +8,7 @@ import { KubeApiError, type KubeClient, type KubeObject } from "./kube-client.ts
 import { LeaderElector } from "./leader-election.ts";
 import { ReconcileQueue } from "./reconcile-queue.ts";
 import { done, type ReconcileResult } from "./reconcile-result.ts";
-import { type PeerSighting, reconcileService } from "./service-reconciler.ts";
+import { isPending, type PeerSighting, reconcileService } from "./service-reconciler.ts";
 
 export interface ControllerOptions {
   readonly client: KubeClient;
@@ -96,8 +96,28 @@ export class Controller {
     await this.elector.stop(releaseLease);
   }
 
+  /**
+   * Overrides-only mode: nothing for the override executor to do, judged from the informers. The
+   * runtime writes status on every change (and every 30 s) and each write comes back here through
+   * the watch; without this each would cost four reads (the service, the overrides, the Cluster,
+   * the service again) for an empty reconcile. Safe on a stale cache: a new override is in the
+   * store before its event enqueues the service, and a phase only ever moves to a terminal one,
+   * so a lagging cache shows an override as pending (a fresh read follows), never the reverse.
+   */
+  private idle(name: string): boolean {
+    const fs = this.services.store.get(name);
+    if (!fs) return false;
+    const observed = (fs.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+    if (observed !== fs.metadata.generation) return false;
+    for (const o of this.overrides.store.values())
+      if ((o.spec as { service?: string }).service === name && isPending(o)) return false;
+    return true;
+  }
+
   private async reconcile(name: string): Promise<ReconcileResult> {
     if (!this.elector.isLeader()) return done("not the leader: only the leader actuates and writes status");
+    if (this.o.overridesOnly && this.idle(name))
+      return done("no override to carry out and status.observedGeneration is current");
     let fs: KubeObject;
     try {
       // Fresh reads, not the informer cache: a restarted or new leader must act on what is stored.

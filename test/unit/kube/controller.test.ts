@@ -14,6 +14,12 @@ const NS = "sg";
 const FS = `/apis/splitguard.io/v1alpha1/namespaces/${NS}/failoverservices`;
 const FO = `/apis/splitguard.io/v1alpha1/namespaces/${NS}/failoveroverrides`;
 const LEASES = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`;
+const CLUSTER = `/apis/postgresql.cnpg.io/v1/namespaces/${NS}/clusters/pg-eu`;
+const cluster: KubeObject = {
+  metadata: { name: "pg-eu" },
+  spec: { replica: { self: "pg-eu", primary: "pg-eu", source: "pg-us" } },
+};
+
 /** Objects by path; collections are listed from them. Every request is recorded as "VERB path". */
 class MemoryClient extends KubeClient {
   readonly objects = new Map<string, KubeObject>();
@@ -46,6 +52,19 @@ class MemoryClient extends KubeClient {
   }
 }
 
+const service = (observedGeneration: number): KubeObject => ({
+  metadata: { name: "db", generation: 2 },
+  spec: {
+    host: "db",
+    regions: [
+      { name: "eu", cnpgCluster: "pg-eu" },
+      { name: "us", cnpgCluster: "pg-us" },
+    ],
+    gate: { selector: { matchLabels: { app: "ferretdb" } } },
+  },
+  status: { observedGeneration },
+});
+
 async function started(client: MemoryClient, overridesOnly = true) {
   const c = new Controller({
     client,
@@ -71,6 +90,45 @@ describe("Controller", () => {
       `POST ${LEASES}`,
     ]);
     expect(c.elector.isLeader()).toBe(true);
+    await c.stop(false);
+  });
+
+  it("overrides only: a service with no pending override and a current observedGeneration costs no request", async () => {
+    const client = new MemoryClient();
+    client.objects.set(`${FS}/db`, service(2));
+    client.objects.set(`${FO}/done`, {
+      metadata: { name: "done" },
+      spec: { service: "db", action: "freeze", reason: "test" },
+      status: { phase: "Applied" },
+    });
+    const c = await started(client);
+    client.sent.length = 0;
+    c.queue.enqueue("db");
+    await c.queue.whenIdle();
+    expect(client.sent).toEqual([]);
+    await c.stop(false);
+  });
+
+  it("overrides only: a spec not yet observed is reconciled from fresh reads (observedGeneration written)", async () => {
+    const client = new MemoryClient();
+    client.objects.set(`${FS}/db`, service(1));
+    client.objects.set(CLUSTER, cluster);
+    const c = await started(client);
+    expect(client.sent).toContain(`GET ${CLUSTER}`);
+    expect(client.objects.get(`${FS}/db`)?.status).toEqual({ observedGeneration: 2 });
+    await c.stop(false);
+  });
+
+  it("overrides only: a pending override is carried out", async () => {
+    const client = new MemoryClient();
+    client.objects.set(`${FS}/db`, service(2));
+    client.objects.set(CLUSTER, cluster);
+    client.objects.set(`${FO}/freeze`, {
+      metadata: { name: "freeze" },
+      spec: { service: "db", action: "freeze", reason: "test" },
+    });
+    const c = await started(client);
+    expect(client.objects.get(`${FO}/freeze`)?.status).toMatchObject({ phase: "Applied" });
     await c.stop(false);
   });
 });
