@@ -1,34 +1,24 @@
 // The controller shell: informers on FailoverServices and FailoverOverrides, a serial reconcile
 // queue per service, and Lease leader election. Every replica runs the informers (and, in the full
 // process, serves DNS); only the leader reconciles, i.e. actuates and writes status.
-import type { Clock } from "../core/clock.ts";
-import type { PeerServiceReport } from "../core/evidence.ts";
 import { Informer } from "./informer.ts";
-import { KubeApiError, type KubeClient, type KubeObject } from "./kube-client.ts";
+import { KubeApiError, type KubeObject } from "./kube-client.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { ReconcileQueue } from "./reconcile-queue.ts";
 import { done, type ReconcileResult } from "./reconcile-result.ts";
-import { isPending, type PeerSighting, reconcileService } from "./service-reconciler.ts";
+import { isPending, type ReconcilerDeps, reconcileService } from "./service-reconciler.ts";
 
-export interface ControllerOptions {
-  readonly client: KubeClient;
-  readonly namespace: string;
-  readonly region: string;
-  readonly identity: string;
-  readonly clock: Clock;
-  readonly peers: (service: string) => Readonly<Record<string, PeerSighting>>;
-  readonly publish: (service: string, report: PeerServiceReport) => void;
+/** The reconciler's dependencies (documented there), plus the shell's own settings. */
+export interface ControllerOptions extends Omit<ReconcilerDeps, "peerAliveMs"> {
+  /** Default 30 s. */
   readonly peerAliveMs?: number;
   readonly resyncMs?: number;
   readonly leaseName?: string;
   readonly leaseDurationS?: number;
-  readonly afterStep?: (step: string) => Promise<void> | void;
   readonly log?: (msg: string) => void;
   /** Called when this replica gains or loses the leader Lease (metrics). */
   readonly onLeader?: (leading: boolean) => void;
   readonly onResult?: (key: string, r: ReconcileResult) => void;
-  /** The live runtime drives the machines; this controller then only carries out overrides. */
-  readonly overridesOnly?: boolean;
 }
 
 const base = (ns: string) => `/apis/splitguard.io/v1alpha1/namespaces/${ns}`;
@@ -129,21 +119,6 @@ export class Controller {
     const overrides = await this.o.client.get<{ items: KubeObject[] }>(
       `${base(this.o.namespace)}/failoveroverrides`,
     );
-    return reconcileService(
-      {
-        client: this.o.client,
-        namespace: this.o.namespace,
-        region: this.o.region,
-        clock: this.o.clock,
-        peers: this.o.peers,
-        publish: this.o.publish,
-        peerAliveMs: this.o.peerAliveMs ?? 30_000,
-        identity: this.o.identity,
-        afterStep: this.o.afterStep,
-        overridesOnly: this.o.overridesOnly,
-      },
-      fs,
-      overrides.items,
-    );
+    return reconcileService({ ...this.o, peerAliveMs: this.o.peerAliveMs ?? 30_000 }, fs, overrides.items);
   }
 }
