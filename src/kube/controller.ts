@@ -1,34 +1,24 @@
 // The controller shell: informers on FailoverServices and FailoverOverrides, a serial reconcile
 // queue per service, and Lease leader election. Every replica runs the informers (and, in the full
 // process, serves DNS); only the leader reconciles, i.e. actuates and writes status.
-import type { Clock } from "../core/clock.ts";
-import type { PeerServiceReport } from "../core/evidence.ts";
 import { Informer } from "./informer.ts";
-import { KubeApiError, type KubeClient, type KubeObject } from "./kube-client.ts";
+import { KubeApiError, type KubeObject } from "./kube-client.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { ReconcileQueue } from "./reconcile-queue.ts";
 import { done, type ReconcileResult } from "./reconcile-result.ts";
-import { type PeerSighting, reconcileService } from "./service-reconciler.ts";
+import { isPending, type ReconcilerDeps, reconcileService } from "./service-reconciler.ts";
 
-export interface ControllerOptions {
-  readonly client: KubeClient;
-  readonly namespace: string;
-  readonly region: string;
-  readonly identity: string;
-  readonly clock: Clock;
-  readonly peers: (service: string) => Readonly<Record<string, PeerSighting>>;
-  readonly publish: (service: string, report: PeerServiceReport) => void;
+/** The reconciler's dependencies (documented there), plus the shell's own settings. */
+export interface ControllerOptions extends Omit<ReconcilerDeps, "peerAliveMs"> {
+  /** Default 30 s. */
   readonly peerAliveMs?: number;
   readonly resyncMs?: number;
   readonly leaseName?: string;
   readonly leaseDurationS?: number;
-  readonly afterStep?: (step: string) => Promise<void> | void;
   readonly log?: (msg: string) => void;
   /** Called when this replica gains or loses the leader Lease (metrics). */
   readonly onLeader?: (leading: boolean) => void;
   readonly onResult?: (key: string, r: ReconcileResult) => void;
-  /** The live runtime drives the machines; this controller then only carries out overrides. */
-  readonly overridesOnly?: boolean;
 }
 
 const base = (ns: string) => `/apis/splitguard.io/v1alpha1/namespaces/${ns}`;
@@ -83,8 +73,7 @@ export class Controller {
   }
 
   async start(): Promise<void> {
-    await this.elector.tryOnce();
-    this.elector.start();
+    await this.elector.start();
     await this.services.start();
     await this.overrides.start();
   }
@@ -97,8 +86,28 @@ export class Controller {
     await this.elector.stop(releaseLease);
   }
 
+  /**
+   * Overrides-only mode: nothing for the override executor to do, judged from the informers. The
+   * runtime writes status on every change (and every 30 s) and each write comes back here through
+   * the watch; without this each would cost four reads (the service, the overrides, the Cluster,
+   * the service again) for an empty reconcile. Safe on a stale cache: a new override is in the
+   * store before its event enqueues the service, and a phase only ever moves to a terminal one,
+   * so a lagging cache shows an override as pending (a fresh read follows), never the reverse.
+   */
+  private idle(name: string): boolean {
+    const fs = this.services.store.get(name);
+    if (!fs) return false;
+    const observed = (fs.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+    if (observed !== fs.metadata.generation) return false;
+    for (const o of this.overrides.store.values())
+      if ((o.spec as { service?: string }).service === name && isPending(o)) return false;
+    return true;
+  }
+
   private async reconcile(name: string): Promise<ReconcileResult> {
     if (!this.elector.isLeader()) return done("not the leader: only the leader actuates and writes status");
+    if (this.o.overridesOnly && this.idle(name))
+      return done("no override to carry out and status.observedGeneration is current");
     let fs: KubeObject;
     try {
       // Fresh reads, not the informer cache: a restarted or new leader must act on what is stored.
@@ -110,21 +119,6 @@ export class Controller {
     const overrides = await this.o.client.get<{ items: KubeObject[] }>(
       `${base(this.o.namespace)}/failoveroverrides`,
     );
-    return reconcileService(
-      {
-        client: this.o.client,
-        namespace: this.o.namespace,
-        region: this.o.region,
-        clock: this.o.clock,
-        peers: this.o.peers,
-        publish: this.o.publish,
-        peerAliveMs: this.o.peerAliveMs ?? 30_000,
-        identity: this.o.identity,
-        afterStep: this.o.afterStep,
-        overridesOnly: this.o.overridesOnly,
-      },
-      fs,
-      overrides.items,
-    );
+    return reconcileService({ ...this.o, peerAliveMs: this.o.peerAliveMs ?? 30_000 }, fs, overrides.items);
   }
 }

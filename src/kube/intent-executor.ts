@@ -3,8 +3,6 @@
 // Cluster is not already in the asked state, so intents replayed after a restart change nothing.
 import type { Intent } from "../../machines/intents.ts";
 import type { Clock } from "../core/clock.ts";
-import type { PeerServiceReport } from "../core/evidence.ts";
-import type { LeaseGoal } from "../core/lease-core.ts";
 import {
   demotePatch,
   fencePatch,
@@ -27,8 +25,6 @@ export interface IntentContext {
   readonly gateLabels: Record<string, string>;
   readonly clock: Clock;
   readonly identity: string;
-  readonly publish: (report: PeerServiceReport) => void;
-  readonly leaseGoal: (goal: LeaseGoal) => void;
 }
 
 export async function executeIntent(c: IntentContext, intent: Intent): Promise<string | undefined> {
@@ -82,14 +78,12 @@ export async function executeIntent(c: IntentContext, intent: Intent): Promise<s
         await event("Demoted", `${c.cnpgCluster} now follows ${target}`);
       return "demoteCnpg";
     }
-    case "publish":
-      c.publish(intent.report);
-      return undefined;
     case "emitEvent":
       await event(intent.reason, intent.message);
       return undefined;
+    // The region runtime keeps the published state and drives the lease itself (region-runtime.ts).
+    case "publish":
     case "leaseGoal":
-      c.leaseGoal(intent.goal);
       return undefined;
   }
 }

@@ -152,9 +152,6 @@ export class KubeWorld implements RegionWorld {
         gateLabels: spec.gate.selector.matchLabels,
         clock: this.o.clock,
         identity: this.o.identity,
-        // The runtime keeps the published state itself; the lease driver is not run yet.
-        publish: () => {},
-        leaseGoal: () => {},
       },
       intent,
     );

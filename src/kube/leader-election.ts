@@ -130,14 +130,15 @@ export class LeaderElector {
     }
   }
 
-  start(): void {
+  /** Try now, then keep renewing; resolves once the first try is done (isLeader() answers it). */
+  start(): Promise<void> {
     const loop = async () => {
       if (this.stopped) return;
       await this.tryOnce();
       if (!this.stopped)
         this.timer = this.o.clock.setTimeout(loop, this.o.retryMs ?? ((this.o.durationS ?? 15) * 1000) / 3);
     };
-    void loop();
+    return loop();
   }
 
   /** Stop renewing; with release, give the lease up so another replica takes over at once. */

@@ -104,6 +104,10 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
       transition: (service, from, to) => runtimeMetrics.transition(service, from, to),
       promoted: (service) => runtimeMetrics.promoted(service),
       served: (host, records) => runtimeMetrics.served(host, records),
+      forget: (def) => {
+        runtimeMetrics.forgetService(def.name);
+        runtimeMetrics.forgetHost(def.host);
+      },
       status: (service, doc) => {
         // Mirrors of status for the alerts (charts/splitguard/files/alerts.yaml).
         const since = Date.parse(doc.restore.lastRoleChangeAt ?? doc.decision.at);

@@ -141,8 +141,8 @@ export async function reconcileService(
   };
 
   for (const o of pending) {
+    if (!isPending(o)) continue;
     const os = (o.status ?? {}) as OverrideStatus;
-    if (os.phase && TERMINAL.has(os.phase)) continue;
     const ospec = o.spec as OverrideSpec;
     const setPhase = (phase: OverrideStatus["phase"], message: string, extra: Partial<OverrideStatus> = {}) =>
       writeOverrideStatus(d.client, d.namespace, o.metadata.name, { phase, message, ...extra });
@@ -381,6 +381,12 @@ export function changedFields(before: FsStatus, after: FsStatus): FsStatus {
 
 function decided(s: FsStatus, action: string, reason: string, now: number): FsStatus {
   return { ...s, decision: { action, reason, at: new Date(now).toISOString() } };
+}
+
+/** An override not yet Applied, Rejected or Expired: the override executor still has work on it. */
+export function isPending(o: KubeObject): boolean {
+  const phase = (o.status as OverrideStatus | undefined)?.phase;
+  return !(phase && TERMINAL.has(phase));
 }
 
 /** Frozen while the latest applied freeze/release is a freeze that has not expired. */

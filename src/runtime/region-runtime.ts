@@ -44,6 +44,8 @@ export interface RuntimeObserver {
   served(host: string, records: number): void;
   /** A service's status as computed this round (written or not), for the metrics that mirror it. */
   status?(service: string, doc: ServiceStatusDoc): void;
+  /** A service gone from the world (deleted, or its host changed): drop what was reported for it. */
+  forget?(def: ServiceDef): void;
 }
 
 export interface RegionRuntimeOptions {
@@ -124,6 +126,8 @@ export class RegionRuntime {
   /** peer → host → last report and when it was last carried by a round (for the override executor). */
   private readonly lastSeen = new Map<string, Map<string, { report: PeerServiceReport; at: number }>>();
   private lastRoundAt: number | undefined;
+  /** The services of the last round, to tell which are gone. */
+  private defs: readonly ServiceDef[] = [];
   private busy: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: RegionRuntimeOptions) {}
@@ -190,6 +194,9 @@ export class RegionRuntime {
     const anyEv = serviceEvidence(r.evidence, "");
     observer?.round(r, selfQuorum(config.witnesses, anyEv).ok);
     const defs = world.services();
+    for (const old of this.defs)
+      if (!defs.some((d) => d.name === old.name && d.host === old.host)) observer?.forget?.(old);
+    this.defs = defs;
     this.recordSights(r, defs, now);
     for (const [name, run] of this.running)
       if (!defs.some((d) => d.name === name)) {

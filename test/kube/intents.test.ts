@@ -6,7 +6,7 @@ import { executeIntent, type IntentContext } from "../../src/kube/intent-executo
 import { systemClock } from "../../src/shell/system-clock.ts";
 import { FS } from "./support/fixtures.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
-import { events, gates, HeartbeatBus, recordClusterSpecs, twoRegions, until } from "./support/regions.ts";
+import { events, gates, recordClusterSpecs, twoRegions, until } from "./support/regions.ts";
 
 let env: KubeEnv;
 beforeAll(async () => {
@@ -19,7 +19,6 @@ afterAll(async () => {
 describe("intent executor", () => {
   it("fence, demote, unfence, forced promotion at a new epoch: in order, each patch once when replayed", async () => {
     const [eu] = await twoRegions(env, "intents");
-    const bus = new HeartbeatBus();
     const specs = recordClusterSpecs(env, eu.ns, "pg-eu");
     const client = env.client(env.userTokens.splitguard!);
     const ctx: IntentContext = {
@@ -31,8 +30,6 @@ describe("intent executor", () => {
       gateLabels: { app: "ferretdb" },
       clock: systemClock,
       identity: "eu-0",
-      publish: (r) => bus.publish("eu")("db", r),
-      leaseGoal: () => {},
     };
     const intents: Intent[] = [
       { type: "closeGate" },

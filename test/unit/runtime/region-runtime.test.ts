@@ -19,7 +19,7 @@ import type {
   RegionWorld,
   ServiceDef,
 } from "../../../src/runtime/actuators.ts";
-import { machineSpec, RegionRuntime } from "../../../src/runtime/region-runtime.ts";
+import { machineSpec, RegionRuntime, type RuntimeObserver } from "../../../src/runtime/region-runtime.ts";
 import type { ServiceStatusDoc } from "../../../src/runtime/service-status.ts";
 
 const CONFIG = parseConfigText(
@@ -84,8 +84,10 @@ class MemoryWorld implements RegionWorld {
   /** Lease mode: the order of recorded attempts and lease writes. */
   readonly leaseLog: string[] = [];
   safety: ServiceDef["safety"] = "witness";
+  /** The FailoverService was deleted. */
+  deleted = false;
   services() {
-    return [{ ...DB, safety: this.safety }];
+    return this.deleted ? [] : [{ ...DB, safety: this.safety }];
   }
   async persistLeaseAttempt(_svc: ServiceDef, a: LeaseAttempt) {
     await Promise.resolve();
@@ -155,7 +157,7 @@ function round(n: number, at: number, eu: "up" | "down"): ProbeRound {
   };
 }
 
-function setup(lease?: (clock: Clock) => LeaseFactory) {
+function setup(lease?: (clock: Clock) => LeaseFactory, observer?: RuntimeObserver) {
   const clock = new HandClock();
   const world = new MemoryWorld();
   const zones: ZoneView[] = [];
@@ -167,6 +169,7 @@ function setup(lease?: (clock: Clock) => LeaseFactory) {
     staticView: { hosts: [], services: [] },
     onZone: (v) => zones.push(v),
     lease: lease?.(clock),
+    observer,
   });
   let n = 0;
   const step = async (eu: "up" | "down") => {
@@ -230,6 +233,28 @@ describe("RegionRuntime", () => {
     expect(answer()).toEqual(["198.51.100.20"]);
     expect(world.stored).toMatchObject({ role: "primary", epoch: 2, timer: null });
     expect(world.events).toEqual(["Promoting", "Promoted"]);
+  });
+
+  it("a deleted service: its machine stops, it leaves the zone, and the observer drops what it reported", async () => {
+    const forgotten: string[] = [];
+    const observer: RuntimeObserver = {
+      round: () => {},
+      transition: () => {},
+      promoted: () => {},
+      served: () => {},
+      forget: (def) => forgotten.push(`${def.name}/${def.host}`),
+    };
+    const { world, rt, step, answer } = setup(undefined, observer);
+    await step("up");
+    await step("up");
+    expect(forgotten).toEqual([]);
+    world.deleted = true;
+    await step("up");
+    expect(forgotten).toEqual(["db/db"]);
+    expect(rt.states()).toEqual({});
+    expect(answer()).toBeUndefined();
+    await step("up");
+    expect(forgotten).toEqual(["db/db"]);
   });
 
   it("a replica that is not the leader runs no machine and serves what status says", async () => {
