@@ -199,16 +199,6 @@ function directAcks(c: ServiceContext, ev: ServiceEvidence): Record<string, Peer
 }
 
 /**
- * Whether the primary we follow counts as gone while it is seen following: only when it has lower
- * priority than us. Two regions that each follow the other (a freeze or a restart in the middle of
- * a planned switchover) would otherwise wait for each other for ever; the priority order makes
- * exactly one of them act, and the other one keeps waiting for that one's claim.
- */
-function followingCounts(c: ServiceContext, region: string): boolean {
-  return region === c.primary && priorityOf(c.spec, region) > priorityOf(c.spec, c.spec.region);
-}
-
-/**
  * How long a region has been gone for promotion purposes (-1: not gone): lost (voted down by a
  * witness quorum and sighted by no path) every round, or, for the primary we follow when it has
  * lower priority than us, seen every round following (standby, gate closed) with no region
@@ -217,7 +207,12 @@ function followingCounts(c: ServiceContext, region: string): boolean {
 export function goneSince(c: ServiceContext, region: string): number | undefined {
   const lost = c.since.lost[region];
   if (lost !== undefined || region !== c.primary) return lost;
-  const following = followingCounts(c, region) ? c.since.following[region] : undefined;
+  // Seen following counts only when it has lower priority than us. Two regions that each follow
+  // the other (a freeze or a restart in the middle of a planned switchover) would otherwise wait
+  // for each other for ever; the priority order makes exactly one of them act, and the other one
+  // keeps waiting for that one's claim.
+  const lower = priorityOf(c.spec, region) > priorityOf(c.spec, c.spec.region);
+  const following = lower ? c.since.following[region] : undefined;
   // Lease mode only, whatever its priority: a fenced primary that stays fenced, e.g. because the
   // lease was left split across the witnesses by failed contenders and its own record is on no
   // majority, can never reclaim; only a contender can mend the lease. A fenced region never
@@ -332,6 +327,63 @@ const PROMOTE = [
     actions: [{ type: "decide", params: { to: "standby.promoting", why: "promote" } }],
   },
 ] as const;
+
+/** initializing → `to` when `guard` holds (status restored or re-derived after a freeze). */
+const restart = <const G extends string, const T extends string>(guard: G, to: T) =>
+  ({
+    guard,
+    target: to,
+    actions: ["clearHandover", { type: "decide", params: { to, why: "start" } }, "forgetRestored"],
+  }) as const;
+
+/** primary.atRisk → fenced: by the fenceDeadline delay, or on a round past the deadline. */
+const FENCE = {
+  target: "#service.fenced",
+  actions: [{ type: "decide", params: { to: "fenced", why: "fence" } }],
+} as const;
+
+/** A freeze override holds everything: checked first in every state so nothing else can act. */
+const FREEZE = {
+  guard: "frozen",
+  target: "#service.frozen",
+  actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
+} as const;
+
+/** Yield to a newer claim: demote CNPG to it and follow it (the reason names it before we adopt it). */
+const FOLLOW_NEWER = [
+  { type: "decide", params: { to: "standby.following", why: "follow" } },
+  "demoteToNewer",
+  "followNewer",
+  { type: "event", params: { reason: "Demoted" } },
+] as const;
+
+/** A primary (serving or at risk) that sees a newer claim closes its gate first, then yields. */
+const PRIMARY_YIELDS = {
+  guard: "newerPrimaryElsewhere",
+  target: "#service.standby.following",
+  actions: ["closeGate", ...FOLLOW_NEWER],
+} as const;
+
+/** An operator promotes this standby (following or suspecting). */
+const OVERRIDE_PROMOTE = {
+  guard: "promoteOverride",
+  target: "promoting",
+  actions: [
+    "takePromoteOverride",
+    { type: "decide", params: { to: "standby.promoting", why: "overridePromote" } },
+  ],
+} as const;
+
+/** A standby on its way to promoting (suspecting, acquiring) sees a newer primary: back to following it. */
+const FOLLOW_CLAIM = {
+  guard: "newerToFollow",
+  target: "following",
+  actions: [
+    "trackNewer",
+    "demoteToFollowed",
+    { type: "decide", params: { to: "standby.following", why: "follow" } },
+  ],
+} as const;
 
 export const serviceMachine = setup({
   types: {
@@ -504,7 +556,7 @@ export const serviceMachine = setup({
         cnpg: ev.local.cnpg.role === "unknown" ? c.cnpg : ev.local.cnpg,
         overrides: ev.overrides,
         since: { lost, following, fenced },
-        failsafe: { ...c.failsafe, acks: c.spec.leaseFailsafe ? directAcks(c, ev) : {} },
+        failsafe: c.spec.leaseFailsafe ? { ...c.failsafe, acks: directAcks(c, ev) } : c.failsafe,
         own: {
           selfQuorumSince: a.self.ok ? (c.own.selfQuorumSince ?? t) : null,
           healthySince: healthy ? (c.own.healthySince ?? t) : null,
@@ -641,33 +693,9 @@ export const serviceMachine = setup({
     initializing: {
       // handoverTo survives only into `demoting` (handingOver); every other start forgets it.
       always: [
-        {
-          guard: "restoredFenced",
-          target: "fenced",
-          actions: [
-            "clearHandover",
-            { type: "decide", params: { to: "fenced", why: "start" } },
-            "forgetRestored",
-          ],
-        },
-        {
-          guard: "restoredPrimary",
-          target: "primary.atRisk",
-          actions: [
-            "clearHandover",
-            { type: "decide", params: { to: "primary.atRisk", why: "start" } },
-            "forgetRestored",
-          ],
-        },
-        {
-          guard: "restoredPromoting",
-          target: "standby.promoting",
-          actions: [
-            "clearHandover",
-            { type: "decide", params: { to: "standby.promoting", why: "start" } },
-            "forgetRestored",
-          ],
-        },
+        restart("restoredFenced", "fenced"),
+        restart("restoredPrimary", "primary.atRisk"),
+        restart("restoredPromoting", "standby.promoting"),
         {
           guard: "handingOver",
           target: "demoting",
@@ -692,22 +720,8 @@ export const serviceMachine = setup({
           entry: ["openGate", { type: "publish", params: { role: "primary", gate: "open" } }],
           on: {
             EVALUATE: [
-              {
-                guard: "frozen",
-                target: "#service.frozen",
-                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
-              },
-              {
-                guard: "newerPrimaryElsewhere",
-                target: "#service.standby.following",
-                actions: [
-                  { type: "decide", params: { to: "standby.following", why: "follow" } },
-                  "closeGate",
-                  "demoteToNewer",
-                  "followNewer",
-                  { type: "event", params: { reason: "Demoted" } },
-                ],
-              },
+              FREEZE,
+              PRIMARY_YIELDS,
               {
                 guard: "switchoverRequested",
                 target: "#service.demoting",
@@ -735,40 +749,19 @@ export const serviceMachine = setup({
                 reenter: true,
                 actions: [{ type: "decide", params: { to: "primary.atRisk", why: "failsafe" } }],
               },
-              {
-                target: "#service.fenced",
-                actions: [{ type: "decide", params: { to: "fenced", why: "fence" } }],
-              },
+              FENCE,
             ],
           },
           on: {
             EVALUATE: [
-              {
-                guard: "frozen",
-                target: "#service.frozen",
-                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
-              },
-              {
-                guard: "newerPrimaryElsewhere",
-                target: "#service.standby.following",
-                actions: [
-                  { type: "decide", params: { to: "standby.following", why: "follow" } },
-                  "closeGate",
-                  "demoteToNewer",
-                  "followNewer",
-                  { type: "event", params: { reason: "Demoted" } },
-                ],
-              },
+              FREEZE,
+              PRIMARY_YIELDS,
               {
                 guard: "healthy",
                 target: "serving",
                 actions: [{ type: "decide", params: { to: "primary.serving", why: "recovered" } }],
               },
-              {
-                guard: "fenceDue",
-                target: "#service.fenced",
-                actions: [{ type: "decide", params: { to: "fenced", why: "fence" } }],
-              },
+              { guard: "fenceDue", ...FENCE },
             ],
           },
         },
@@ -787,21 +780,8 @@ export const serviceMachine = setup({
       ],
       on: {
         EVALUATE: [
-          {
-            guard: "frozen",
-            target: "frozen",
-            actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
-          },
-          {
-            guard: "superseded",
-            target: "standby.following",
-            actions: [
-              { type: "decide", params: { to: "standby.following", why: "follow" } },
-              "demoteToNewer",
-              "followNewer",
-              { type: "event", params: { reason: "Demoted" } },
-            ],
-          },
+          FREEZE,
+          { guard: "superseded", target: "standby.following", actions: FOLLOW_NEWER },
           {
             guard: "canResume",
             target: "primary.serving",
@@ -825,20 +805,9 @@ export const serviceMachine = setup({
           ],
           on: {
             EVALUATE: [
-              {
-                guard: "frozen",
-                target: "#service.frozen",
-                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
-              },
+              FREEZE,
               ...HANDOVER,
-              {
-                guard: "promoteOverride",
-                target: "promoting",
-                actions: [
-                  "takePromoteOverride",
-                  { type: "decide", params: { to: "standby.promoting", why: "overridePromote" } },
-                ],
-              },
+              OVERRIDE_PROMOTE,
               {
                 guard: "newerToFollow",
                 actions: [
@@ -859,29 +828,10 @@ export const serviceMachine = setup({
           after: { promoteAfter: PROMOTE },
           on: {
             EVALUATE: [
-              {
-                guard: "frozen",
-                target: "#service.frozen",
-                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
-              },
+              FREEZE,
               ...HANDOVER,
-              {
-                guard: "promoteOverride",
-                target: "promoting",
-                actions: [
-                  "takePromoteOverride",
-                  { type: "decide", params: { to: "standby.promoting", why: "overridePromote" } },
-                ],
-              },
-              {
-                guard: "newerToFollow",
-                target: "following",
-                actions: [
-                  "trackNewer",
-                  "demoteToFollowed",
-                  { type: "decide", params: { to: "standby.following", why: "follow" } },
-                ],
-              },
+              OVERRIDE_PROMOTE,
+              FOLLOW_CLAIM,
               {
                 guard: "primaryNotLost",
                 target: "following",
@@ -895,25 +845,13 @@ export const serviceMachine = setup({
           entry: [{ type: "leaseGoal", params: { goal: "acquire" } }],
           on: {
             EVALUATE: [
-              {
-                guard: "frozen",
-                target: "#service.frozen",
-                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
-              },
+              FREEZE,
               {
                 guard: "leaseAcquired",
                 target: "promoting",
                 actions: [{ type: "decide", params: { to: "standby.promoting", why: "leaseAcquired" } }],
               },
-              {
-                guard: "newerToFollow",
-                target: "following",
-                actions: [
-                  "trackNewer",
-                  "demoteToFollowed",
-                  { type: "decide", params: { to: "standby.following", why: "follow" } },
-                ],
-              },
+              FOLLOW_CLAIM,
               {
                 guard: and(["primaryNotLost", not("planned")]),
                 target: "following",
@@ -939,11 +877,7 @@ export const serviceMachine = setup({
           ],
           on: {
             EVALUATE: [
-              {
-                guard: "frozen",
-                target: "#service.frozen",
-                actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
-              },
+              FREEZE,
               {
                 guard: "promotionComplete",
                 target: "#service.primary.serving",
@@ -970,11 +904,7 @@ export const serviceMachine = setup({
       ],
       on: {
         EVALUATE: [
-          {
-            guard: "frozen",
-            target: "frozen",
-            actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
-          },
+          FREEZE,
           {
             guard: "newerPrimaryElsewhere",
             target: "standby.following",

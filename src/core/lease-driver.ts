@@ -113,35 +113,37 @@ export class LeaseDriver {
     if (action.kind === "write") {
       this.state = attempted(this.state, action.next);
       const persisted = this.o.persistAttempt(this.state.lastAttempt);
+      let unrecorded: string | undefined;
       if (persisted) {
         try {
           await persisted;
         } catch (e) {
-          // Not on record: sending it could reuse the value after a restart. Skip this write.
-          this.lastReason = `not written: the attempt could not be recorded (${(e as Error).message})`;
-          this.inRound = false;
-          this.o.onView(this.view());
-          this.schedule(params.ttlMs / 3);
-          return;
+          unrecorded = (e as Error).message;
         }
         if (!this.running) return;
       }
-      const startedAt = clock.now();
-      const results = await Promise.all(
-        transports.map((t, i) =>
-          t.compareAndSwap(service, action.expected[i] ?? null, action.next, opTimeoutMs),
-        ),
-      );
-      if (!this.running) return;
-      this.state = written(
-        params,
-        this.state,
-        action.next,
-        startedAt,
-        results.map((r) => r.kind === "ok"),
-      );
-      const okCount = results.filter((r) => r.kind === "ok").length;
-      this.lastReason = `${action.reason}: ${okCount} of ${transports.length} witnesses accepted`;
+      if (unrecorded !== undefined) {
+        // Not on record: sending it could reuse the value after a restart. Skip this write; the
+        // round still ends below, so a goal change made meanwhile starts the next one at once.
+        this.lastReason = `not written: the attempt could not be recorded (${unrecorded})`;
+      } else {
+        const startedAt = clock.now();
+        const results = await Promise.all(
+          transports.map((t, i) =>
+            t.compareAndSwap(service, action.expected[i] ?? null, action.next, opTimeoutMs),
+          ),
+        );
+        if (!this.running) return;
+        this.state = written(
+          params,
+          this.state,
+          action.next,
+          startedAt,
+          results.map((r) => r.kind === "ok"),
+        );
+        const okCount = results.filter((r) => r.kind === "ok").length;
+        this.lastReason = `${action.reason}: ${okCount} of ${transports.length} witnesses accepted`;
+      }
     }
     // onView runs the machine synchronously, which may change the goal (setGoal) right here: the
     // round counts as running until then, so such a change sets kickPending and the next round

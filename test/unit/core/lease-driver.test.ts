@@ -22,14 +22,14 @@ function world() {
     };
     return t;
   });
-  const driver = (onView: () => void) =>
+  const driver = (onView: () => void, persistAttempt: () => void | Promise<void> = () => {}) =>
     new LeaseDriver({
       params,
       service: "db",
       transports,
       clock,
       opTimeoutMs: 2_000,
-      persistAttempt: () => {},
+      persistAttempt,
       onView,
     });
   return { clock, driver, writes };
@@ -66,5 +66,35 @@ describe("LeaseDriver", () => {
     await clock.advanceTo(45_000);
     driver.stop();
     expect(writes).toEqual([{ at: 45_000, value: { holder: "us", epoch: 2, seq: 0 } }]);
+  });
+
+  it("an attempt that cannot be recorded is not written, and a goal change meanwhile still starts a round at once", async () => {
+    // Regression: the failed-persist path ended the round on its own and rescheduled ttl/3,
+    // dropping a goal change (kickPending) made while the persist was pending.
+    const w = world();
+    const { clock, writes } = w;
+    let fail: (e: Error) => void = () => {};
+    const views: { at: number; reason: string }[] = [];
+    const driver: LeaseDriver = w.driver(
+      () => views.push({ at: clock.now(), reason: driver.view().reason }),
+      () =>
+        new Promise<void>((_, reject) => {
+          fail = reject;
+        }),
+    );
+    driver.start();
+    driver.setGoal("acquire");
+    await clock.advanceTo(40_000);
+    // The round at 40 s decided to write and waits for the persist; the machine changes its goal.
+    driver.setGoal("reclaim");
+    fail(new Error("status patch refused"));
+    await clock.advanceTo(40_000);
+    driver.stop();
+    expect(writes).toEqual([]);
+    expect(views.slice(-2)).toEqual([
+      { at: 40_000, reason: "not written: the attempt could not be recorded (status patch refused)" },
+      // The next round ran at once (not a renewal period later) with the new goal.
+      { at: 40_000, reason: "fenced: our own record is not on a majority; not taking another's" },
+    ]);
   });
 });
