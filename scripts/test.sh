@@ -4,8 +4,8 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# The tiers to run; provision.sh builds kube-apiserver and etcd only when `kube` or `chart` is
-# among them, and helm and kubeconform only for `chart`.
+# The tiers to run; provision.sh builds kube-apiserver and etcd only when `kube`, `chart` or `e2e`
+# is among them, and helm and kubeconform only for `chart` or `ops`.
 export SPLITGUARD_TIERS="${SPLITGUARD_TIERS:-unit sim dns lease witness kube chart e2e ops}"
 # shellcheck source=provision.sh
 . scripts/provision.sh || { echo "provisioning failed"; echo "0 passed, 1 failed"; exit 1; }

@@ -61,7 +61,6 @@ function evidenceLines(v: ServiceView, now: number): string[] {
       );
     }
   } else if (v.quorum) out.push(`  witnesses: ${v.quorum.answering} of ${v.quorum.configured} answering`);
-  else if (v.decision?.selfQuorum) out.push(`  self-quorum: ${v.decision.selfQuorum}`);
   if (v.peers.length > 0) {
     out.push("  peers:");
     for (const p of v.peers) {
@@ -76,7 +75,6 @@ function evidenceLines(v: ServiceView, now: number): string[] {
           (v.witnesses.length
             ? `${downVotes(v, p.region)} of ${configuredWitnesses(v)} witnesses vote it down`
             : undefined),
-        p.detail,
       ].filter(Boolean);
       out.push(`    ${p.region}: ${parts.join("; ") || "-"}`);
     }
@@ -89,8 +87,6 @@ function evidenceLines(v: ServiceView, now: number): string[] {
     out.push("  conditions:");
     for (const c of v.conditions) out.push(`    ${c.type} ${c.status}${c.message ? `: ${c.message}` : ""}`);
   }
-  if (v.decision?.replicaHealthy !== undefined)
-    out.push(`  local replica: ${v.decision.replicaHealthy ? "healthy" : "not healthy"}`);
   return out;
 }
 

@@ -1,7 +1,8 @@
 // Reading a FailoverService (and its FailoverOverrides) for `status` and `explain`: the one place
 // that knows the status schema of src/kube/crds.ts. Every field is optional here — a status written
 // by an older controller, or none yet, reads as "unknown" and shows as "-" — so the readers are the
-// only thing to adapt when the controller writes more. Timestamps are accepted as RFC 3339 strings
+// only thing to adapt when the controller writes more. Only fields of the CRD's status schema are
+// read: the API server prunes any other field a writer sends. Timestamps are accepted as RFC 3339 strings
 // (the CRD's date-time fields) or epoch milliseconds (what machines/status.ts keeps).
 import type { KubeObject } from "../kube/kube-client.ts";
 import { formatDuration } from "./duration.ts";
@@ -30,8 +31,6 @@ export interface PeerView {
   readonly votes?: string | undefined;
   /** Lost (down-quorum, no sighting) every round since. */
   readonly lostSince?: number | undefined;
-  /** Free text from the decision's evidence summary, when there is one. */
-  readonly detail: string | undefined;
 }
 
 export interface TimerView {
@@ -76,9 +75,7 @@ export interface ServiceView {
   /** The probe round the status describes. */
   readonly round: { readonly number?: number; readonly at?: number } | undefined;
   readonly timer: TimerView | undefined;
-  readonly decision:
-    | { action?: string; reason?: string; at?: number; selfQuorum?: string; replicaHealthy?: boolean }
-    | undefined;
+  readonly decision: { action?: string; reason?: string; at?: number } | undefined;
   readonly timing: {
     readonly promoteAfterS: number;
     readonly fenceAfterS: number;
@@ -120,8 +117,6 @@ export function readService(fs: KubeObject): ServiceView {
   const regions = arr(spec.regions)
     .map((r) => str(obj(r)?.name))
     .filter((r): r is string => r !== undefined);
-  const evidence = obj(obj(s.decision)?.evidence);
-  const evidencePeers = strings(evidence?.peers);
   const peers: PeerView[] = arr(s.peers).flatMap((p) => {
     const o = obj(p);
     const region = str(o?.region);
@@ -136,21 +131,13 @@ export function readService(fs: KubeObject): ServiceView {
             direct: typeof o?.direct === "boolean" ? o.direct : undefined,
             votes: str(o?.votes),
             lostSince: time(o?.lostSince),
-            detail: evidencePeers[region],
           },
         ]
       : [];
   });
-  // Peers known only from the decision's evidence summary still get a line.
-  for (const [region, detail] of Object.entries(evidencePeers))
-    if (!peers.some((p) => p.region === region))
-      peers.push({ region, seen: undefined, role: undefined, epoch: undefined, detail });
-  const self =
-    str(s.region) ??
-    (() => {
-      const left = regions.filter((r) => !peers.some((p) => p.region === r));
-      return peers.length > 0 && left.length === 1 ? left[0] : undefined;
-    })();
+  // Status does not name its own region: it is the one region that is not a peer.
+  const left = regions.filter((r) => !peers.some((p) => p.region === r));
+  const self = peers.length > 0 && left.length === 1 ? left[0] : undefined;
   const q = /^(\d+)\/(\d+)$/.exec(str(s.quorum) ?? "");
   const failover = obj(spec.failover) ?? {};
   const timing = {
@@ -206,13 +193,9 @@ export function readService(fs: KubeObject): ServiceView {
       : undefined,
     decision: d
       ? {
-          ...((str(d.action) ?? str(d.to)) ? { action: (str(d.action) ?? str(d.to))! } : {}),
+          ...(str(d.action) ? { action: str(d.action)! } : {}),
           ...(str(d.reason) ? { reason: str(d.reason)! } : {}),
           ...(time(d.at) ? { at: time(d.at)! } : {}),
-          ...(str(evidence?.selfQuorum) ? { selfQuorum: str(evidence?.selfQuorum)! } : {}),
-          ...(typeof evidence?.replicaHealthy === "boolean"
-            ? { replicaHealthy: evidence.replicaHealthy }
-            : {}),
         }
       : undefined,
     timing,

@@ -16,9 +16,10 @@ export interface LoadedConfig {
   readonly config: Config;
   /** Absolute path of the file it came from (reloads read it again). */
   readonly path: string;
-  /** The secret this region signs heartbeats with (heartbeatKeys.signWith). Never log or print it. */
-  readonly heartbeatKey: Buffer;
-  /** The signing key with its id ("" for heartbeatKeyFile), and every key a peer may sign with. */
+  /**
+   * The key this region signs heartbeats with (heartbeatKeys.signWith; id "" for heartbeatKeyFile)
+   * and every key a peer may sign with. Never log or print them.
+   */
   readonly heartbeatKeys: { readonly sign: HeartbeatKey; readonly verify: readonly HeartbeatKey[] };
 }
 
@@ -140,7 +141,7 @@ export function loadConfigFile(file: string): LoadedConfig {
   }
   const config = parseConfigText(text, file);
   const heartbeatKeys = readHeartbeatKeys(config, path, file);
-  return { config, path, heartbeatKey: heartbeatKeys.sign.secret, heartbeatKeys };
+  return { config, path, heartbeatKeys };
 }
 
 /** Every heartbeat key of the configuration; all unreadable or short key files reported at once. */

@@ -3,14 +3,10 @@
 // rejection names the field path and the reason; see load.ts for how paths map to file lines.
 import { isIP } from "node:net";
 import { z } from "zod";
+import { LABEL } from "./dns-label.ts";
 import { parseEndpoint } from "./endpoint.ts";
 
 export { type Endpoint, parseEndpoint } from "./endpoint.ts";
-
-/** A DNS label as used for regions and hosts: lower case, LDH, 1–63 octets (RFC 1035 §2.3.1). */
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-/** The same rule as a pattern string, for the CRDs' OpenAPI schemas (src/kube/crds.ts). */
-export const LABEL_PATTERN = LABEL.source;
 
 /*
  * Length limits that keep every name and TXT string splitguard generates on the wire (found in

@@ -3,7 +3,7 @@
 // field rules repeat the config schema's (src/config/schema.ts): the same DNS-label pattern, the
 // same enums, and the same timing rule (timingIssues) expressed in CEL so the API server rejects a
 // FailoverService whose promoteAfter could let a standby promote before the old primary fences.
-import { LABEL_PATTERN } from "../config/schema.ts";
+import { LABEL_PATTERN } from "../config/dns-label.ts";
 
 export const GROUP = "splitguard.io";
 export const VERSION = "v1alpha1";

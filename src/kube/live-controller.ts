@@ -57,11 +57,11 @@ export interface LiveController {
 }
 
 export async function startLiveController(o: LiveControllerOptions): Promise<LiveController> {
-  const { config, heartbeatKey } = o.loaded;
+  const { config, heartbeatKeys } = o.loaded;
   const runtimeMetrics = new ControllerMetrics({ region: config.region, now: o.clock.now });
   const dnsMetrics = new DnsMetrics(runtimeMetrics.registry);
   const staticView = standaloneView(config);
-  const zone = new LiveZone(config, heartbeatKey, staticView, o.clock.now, dnsMetrics);
+  const zone = new LiveZone(config, heartbeatKeys.sign, staticView, o.clock.now, dnsMetrics);
   const log = o.log.child({ region: config.region });
   // The runtime is created before the controller it reads from; the cycle is closed by a getter.
   let runtime: RegionRuntime | undefined;
@@ -127,7 +127,9 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
     },
   });
   const rt = runtime;
-  const base = probePlan(config, heartbeatKey);
+  // Sign with heartbeatKeys.signWith (its id named in every record) and accept every listed key:
+  // during a rotation peers sign with the old or the new key (runbooks/rotate-heartbeat-key.md).
+  const base = probePlan(config, heartbeatKeys.verify);
   // The services are the FailoverServices' hosts, read at every round (they come and go).
   const plan: ProbePlan = {
     ...base,

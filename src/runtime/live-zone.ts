@@ -5,6 +5,7 @@
 // well under a millisecond; the standalone responder's child-process build is for 10,000-host files.
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config/schema.ts";
+import type { HeartbeatKeyInput } from "../core/heartbeat-record.ts";
 import { nextSerial } from "../dns/dns-service.ts";
 import { Responder, type Transport } from "../dns/responder.ts";
 import type { QueryHandler } from "../dns/server.ts";
@@ -19,7 +20,7 @@ export class LiveZone implements QueryHandler {
 
   constructor(
     private readonly config: Config,
-    heartbeatKey: Buffer,
+    heartbeatKey: HeartbeatKeyInput,
     initial: ZoneView,
     private readonly now: () => number,
     private readonly metrics?: DnsMetrics,

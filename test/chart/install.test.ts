@@ -166,7 +166,7 @@ describe("helm install into a real kube-apiserver", () => {
     // The rendered configuration and the mounted key load as the product loads them.
     const loaded = loadConfigFile(configFile);
     expect(loaded.config.region).toBe("eu");
-    expect(loaded.heartbeatKey.length).toBeGreaterThanOrEqual(16);
+    expect(loaded.heartbeatKeys.sign.secret.length).toBeGreaterThanOrEqual(16);
     // Where a lease witness's `keyFile: tsig/lease.tsig/tsig.key` would find the TSIG Secret's key.
     expect(readFileSync(join(root, "tsig/lease.tsig/tsig.key"), "utf8")).toMatch(/^key "splitguard"/);
 

@@ -38,7 +38,6 @@ Exit codes: 0 every invariant held, 1 one broke (or a runtime failure), 2 bad us
   async run({ values }, io) {
     const { scenarios, scenarioNamed } = await import("../../demo/scenarios.ts");
     const { unboundAvailable } = await import("../../demo/unbound-witness.ts");
-    const { runScenario, runInteractive } = await import("../../demo/run-demo.ts");
     const root = process.getuid?.() === 0;
     const kind = values.witness ?? "auto";
     if (!["auto", "unbound", "builtin"].includes(kind))
@@ -67,6 +66,8 @@ Exit codes: 0 every invariant held, 1 one broke (or a runtime failure), 2 bad us
       for (const s of scenarios(setup.witness)) io.out(`${s.name.padEnd(24)} ${s.summary}\n`);
       return 0;
     }
+    // The regions, machines and servers load only for a run, not for --list.
+    const { runScenario, runInteractive } = await import("../../demo/run-demo.ts");
     if (values.scenario !== undefined) {
       let sc: ReturnType<typeof scenarioNamed>;
       try {

@@ -1,7 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { checkLeaseWitness } from "../../dns/lease-witness-check.ts";
 import { defineCommand } from "../command.ts";
-import { leaseOptions, leaseOptionsHelp, loadLeaseContext, table } from "./lease-common.ts";
+import { table } from "../table.ts";
+import { leaseOptions, leaseOptionsHelp, loadLeaseContext } from "./lease-common.ts";
 
 export const leaseCheck = defineCommand({
   path: ["lease", "check"],

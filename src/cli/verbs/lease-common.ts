@@ -50,5 +50,3 @@ export async function loadLeaseContext(values: {
     config: loaded.config,
   };
 }
-
-export { table } from "../table.ts";

@@ -1,7 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { formatLeaseValue, type LeaseValue } from "../../core/lease-transport.ts";
 import { defineCommand, UsageError } from "../command.ts";
-import { leaseOptions, leaseOptionsHelp, loadLeaseContext, table } from "./lease-common.ts";
+import { table } from "../table.ts";
+import { leaseOptions, leaseOptionsHelp, loadLeaseContext } from "./lease-common.ts";
 
 interface ServiceRead {
   readonly service: string;

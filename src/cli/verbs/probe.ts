@@ -8,7 +8,7 @@ import { dnsProbeTransport } from "../../dns/probe-transport.ts";
 import { randomNonce } from "../../shell/nonce.ts";
 import { systemClock } from "../../shell/system-clock.ts";
 import { defineCommand, UsageError } from "../command.ts";
-import { table } from "./lease-common.ts";
+import { table } from "../table.ts";
 
 /** The heartbeat's first string without the version and nonce, shortened: what the witness relayed. */
 function answerText(oc: QueryOutcome): string {

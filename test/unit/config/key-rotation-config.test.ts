@@ -65,7 +65,7 @@ describe("heartbeatKeys", () => {
     writeFileSync(join(dir, "c.yaml"), hbKeys("k2", ["k1", "k2"]));
     const loaded = loadConfigFile(join(dir, "c.yaml"));
     expect(loaded.heartbeatKeys.sign.id).toBe("k2");
-    expect(loaded.heartbeatKey.toString()).toBe("new-secret-0123456789abcdef");
+    expect(loaded.heartbeatKeys.sign.secret.toString()).toBe("new-secret-0123456789abcdef");
     expect(loaded.heartbeatKeys.verify.map((k) => k.id)).toEqual(["k1", "k2"]);
     writeFileSync(join(dir, "short.key"), "short-secret\n");
     writeFileSync(

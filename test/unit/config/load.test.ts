@@ -120,7 +120,7 @@ describe("config", () => {
     writeFileSync(join(dir, "hb.key"), "short\n");
     expect(() => loadConfigFile(join(dir, "c.yaml"))).toThrow(/at least 16 are needed/);
     writeFileSync(join(dir, "hb.key"), "0123456789abcdef0123456789abcdef\n");
-    expect(loadConfigFile(join(dir, "c.yaml")).heartbeatKey.length).toBe(32);
+    expect(loadConfigFile(join(dir, "c.yaml")).heartbeatKeys.sign.secret.length).toBe(32);
     expect(() => loadConfigFile(join(dir, "missing.yaml"))).toThrow(/ENOENT/);
   });
 

@@ -90,7 +90,12 @@ export class WitnessWorld {
       retries: probe.retries,
       ...(ednsUdpSize !== undefined ? { ednsUdpSize } : {}),
     });
-    return new Prober(probePlan(loaded.config, loaded.heartbeatKey), transport, systemClock, randomNonce);
+    return new Prober(
+      probePlan(loaded.config, loaded.heartbeatKeys.verify),
+      transport,
+      systemClock,
+      randomNonce,
+    );
   }
 
   private readonly scratchDirs = new Map<string, string>();
