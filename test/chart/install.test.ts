@@ -13,14 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile, parseConfigText } from "../../src/config/load.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { CLUSTER, cnpgCluster, FS, failoverService, gatedPod } from "../kube/support/fixtures.ts";
-import {
-  freeTcpPort,
-  type KubeEnv,
-  readCrds,
-  startKubeEnv,
-  upstreamCrdFiles,
-} from "../kube/support/kube-env.ts";
+import { type KubeEnv, readCrds, startKubeEnv, upstreamCrdFiles } from "../kube/support/kube-env.ts";
 import { gates, until } from "../kube/support/regions.ts";
+import { freePort } from "../support/dns-client.ts";
 import { CHART, EXAMPLE_VALUES, Helm } from "./support/chart-tools.ts";
 
 const NS = "gslb";
@@ -82,7 +77,7 @@ describe("helm install into a real kube-apiserver", () => {
     });
     // Manual safety and a witness on a closed loopback port: nothing leaves the machine, and no
     // evidence can move the sample service (the test is about the chart, not the decisions).
-    const closed = await freeTcpPort();
+    const closed = await freePort("127.0.0.1");
     const t0 = Date.now();
     const r = helm.run(
       [
@@ -185,8 +180,8 @@ describe("helm install into a real kube-apiserver", () => {
     for (const i of [0, 1])
       await env.admin.create(`/api/v1/namespaces/${NS}/pods`, gatedPod(`ferretdb-${i}`, { app: "ferretdb" }));
 
-    const dnsPort = await freeTcpPort();
-    const metricsPort = await freeTcpPort();
+    const dnsPort = await freePort("127.0.0.1");
+    const metricsPort = await freePort("127.0.0.1");
     const args = controllerArgs(container.args, configFile, loaded.config.region, dnsPort, metricsPort);
     controller = spawn(
       process.execPath,

@@ -3,7 +3,6 @@
 // another prefix keeps asking. Prints the share of legitimate queries answered and their latency;
 // asserts RSS stays under the stated limit (docs/performance.md).
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -25,8 +24,6 @@ afterAll(async () => {
   await srv?.stop();
 });
 
-const rss = () =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${srv.proc.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 Math.random()
   .toString(36)
   .slice(2, 2 + 1 + Math.floor(Math.random() * 10));
@@ -34,9 +31,9 @@ Math.random()
 describe("hostile load", () => {
   it(`keeps RSS under ${RSS_LIMIT_MB} MB and keeps answering legitimate queries`, async () => {
     const end = Date.now() + SECONDS * 1000;
-    let peak = rss();
+    let peak = srv.rssMb();
     const sampler = setInterval(() => {
-      peak = Math.max(peak, rss());
+      peak = Math.max(peak, srv.rssMb());
     }, 100);
 
     // 1. UDP flood from the attacker's prefix, from its own process (so the flood cannot starve
@@ -84,7 +81,7 @@ describe("hostile load", () => {
     await Promise.all([stormer, legit]);
     clearInterval(sampler);
     for (const s of storm) s.destroy();
-    peak = Math.max(peak, rss());
+    peak = Math.max(peak, srv.rssMb());
     latencies.sort((a, b) => a - b);
     const share = latencies.length / asked;
     const p = (q: number) =>

@@ -35,10 +35,6 @@ const closedWithin = (s: Socket, ms: number) =>
       resolve(Date.now() - t0);
     });
   });
-async function rssMb(): Promise<number> {
-  const { readFileSync } = await import("node:fs");
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${srv.proc.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-}
 
 describe("TCP bounds", () => {
   it("closes an idle connection after the idle timeout", async () => {
@@ -96,7 +92,7 @@ describe("TCP bounds", () => {
   });
 
   it("stops reading from a client that sends without reading; memory stays bounded, others are served", async () => {
-    const before = await rssMb();
+    const before = srv.rssMb();
     const hog = await open();
     hog.pause(); // never read
     const burst = Buffer.concat(
@@ -106,7 +102,7 @@ describe("TCP bounds", () => {
     );
     for (let i = 0; i < 20; i++) hog.write(burst);
     await new Promise((r) => setTimeout(r, 800));
-    const during = await rssMb();
+    const during = srv.rssMb();
     const other = await udpExchange(srv.host, srv.port, q(5));
     expect(dnsPacket.decode(other!).answers).toHaveLength(1);
     console.log(

@@ -21,9 +21,10 @@ import { type LiveController, startLiveController } from "../../src/kube/live-co
 import { jsonLogger } from "../../src/log.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
 import { promtool } from "../ops/support/promtool.ts";
+import { freePort } from "../support/dns-client.ts";
 import { startUnbound, type Unbound } from "../witness/support/unbound.ts";
 import { CLUSTER, FO, FS } from "./support/fixtures.ts";
-import { freeTcpPort, type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
+import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
 import {
   cnpgReportsDemotionToken,
   events,
@@ -77,7 +78,7 @@ async function startController(r: R, identity: string, listen: string = ADDR[r])
     clock: systemClock,
     log: jsonLogger((l) => logs.push(`[${identity}] ${l.trimEnd()}`), systemClock.now, "info"),
     listen: { host: listen, port: 53 },
-    metrics: { host: "127.0.0.1", port: await freeTcpPort() },
+    metrics: { host: "127.0.0.1", port: await freePort("127.0.0.1") },
     leaseDurationS: 2,
     resyncMs: 3_000,
   });
@@ -339,7 +340,7 @@ it("the CLI as the Helm chart starts it (--config, --listen :5353, --metrics, ku
     stop = r;
   });
   const err: string[] = [];
-  const metricsPort = await freeTcpPort();
+  const metricsPort = await freePort("127.0.0.1");
   const exit = main(
     [
       "controller",

@@ -1,16 +1,14 @@
 // `splitguard lease status` and `lease check` against the three real witnesses, with a key made by
 // BIND's own tsig-keygen. Key material must never appear in any output.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RRType } from "../../src/dns/message.ts";
 import { DnsServerClient } from "../../src/dns/rfc2136-client.ts";
-import { HMAC_SHA256, parseTsigSecret } from "../../src/dns/tsig.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
 import { runCli } from "../support/run-cli.ts";
-import { startTrio, transportFor, type WitnessTrio } from "../support/witness-servers.ts";
+import { startTrio, transportFor, tsigKeygen, type WitnessTrio } from "../support/witness-servers.ts";
 
 let trio: WitnessTrio;
 let dir: string;
@@ -18,11 +16,10 @@ let keyClause: string;
 let secretB64: string;
 
 beforeAll(async () => {
-  keyClause = execFileSync("tsig-keygen", ["-a", "hmac-sha256", "splitguard-lease"], { encoding: "utf8" });
-  const parsed = parseTsigSecret(keyClause);
-  if (typeof parsed === "string") throw new Error(parsed);
-  secretB64 = parsed.secret.toString("base64");
-  trio = await startTrio({ name: "splitguard-lease", algorithm: HMAC_SHA256, secret: parsed.secret });
+  const { clause, key } = tsigKeygen("splitguard-lease");
+  keyClause = clause;
+  secretB64 = key.secret.toString("base64");
+  trio = await startTrio(key);
   dir = mkdtempSync(join(tmpdir(), "sg-lease-cli-"));
   writeFileSync(join(dir, "hb.key"), "0123456789abcdef0123456789abcdef\n");
   writeFileSync(join(dir, "lease.key"), keyClause);

@@ -4,23 +4,22 @@
 // (passing, a key the server does not know: BADKEY, a wrong secret: BADSIG), `config validate`
 // and configuration errors involving key files, text and JSON. Every byte they wrote is searched
 // for every key in every spelling (test/support/secret-grep.ts). The simulator handles no keys.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HMAC_SHA256, parseTsigSecret } from "../../src/dns/tsig.ts";
+import type { TsigKey } from "../../src/dns/tsig.ts";
 import { BIN } from "../dns/support/spawn-serve.ts";
 import { buildQuery, freePort, udpExchange } from "../support/dns-client.ts";
 import { runCli } from "../support/run-cli.ts";
 import { type Capture, findLeaks, type Secret } from "../support/secret-grep.ts";
-import { type RunningWitness, startWitness } from "../support/witness-servers.ts";
+import { type RunningWitness, startWitness, tsigKeygen } from "../support/witness-servers.ts";
 
 let bind: RunningWitness;
 let dir: string;
 const secrets: Secret[] = [];
-const tsig: Record<"a" | "b", string> = { a: "", b: "" };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sg-secret-grep-"));
@@ -34,26 +33,19 @@ beforeAll(async () => {
       { name: `${id} decoded`, bytes: raw },
     );
   }
+  const tsig: Partial<Record<"a" | "b", TsigKey>> = {};
   for (const id of ["a", "b"] as const) {
-    const clause = execFileSync("tsig-keygen", ["-a", "hmac-sha256", `sg-lease-${id}`], { encoding: "utf8" });
-    const p = parseTsigSecret(clause);
-    if (typeof p === "string") throw new Error(p);
+    const { clause, key } = tsigKeygen(`sg-lease-${id}`);
     writeFileSync(join(dir, `${id}.key`), clause);
-    tsig[id] = p.secret.toString("base64");
-    secrets.push({ name: `TSIG key ${id}`, bytes: p.secret });
+    tsig[id] = key;
+    secrets.push({ name: `TSIG key ${id}`, bytes: key.secret });
   }
   const wrong = randomBytes(32);
   writeFileSync(join(dir, "wrong.key"), `${wrong.toString("base64")}\n`);
   secrets.push({ name: "wrong TSIG secret", bytes: wrong });
   writeFileSync(join(dir, "short.key"), "short-hb-key\n");
   secrets.push({ name: "short heartbeat key", bytes: Buffer.from("short-hb-key") });
-  const p = parseTsigSecret(`${tsig.a}\n`);
-  if (typeof p === "string") throw new Error(p);
-  bind = await startWitness("bind-1", "bind", "127.0.0.1", {
-    name: "sg-lease-a",
-    algorithm: HMAC_SHA256,
-    secret: p.secret,
-  });
+  bind = await startWitness("bind-1", "bind", "127.0.0.1", tsig.a!);
 }, 30_000);
 afterAll(async () => {
   await bind?.kill();

@@ -4,15 +4,14 @@
 // step, `lease check` proves each key separately, and a region still signing with the removed key
 // falls back to the other listed key on BADKEY instead of losing the lease. Key material never
 // appears in any output.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LeaseValue } from "../../src/core/lease-transport.ts";
-import { HMAC_SHA256, parseTsigSecret, type TsigKey } from "../../src/dns/tsig.ts";
+import type { TsigKey } from "../../src/dns/tsig.ts";
 import { runCli } from "../support/run-cli.ts";
-import { type RunningWitness, startWitness, transportFor } from "../support/witness-servers.ts";
+import { type RunningWitness, startWitness, transportFor, tsigKeygen } from "../support/witness-servers.ts";
 
 let bind: RunningWitness;
 let dir: string;
@@ -20,14 +19,8 @@ const keys: Record<"a" | "b", { key: TsigKey; clause: string; b64: string }> = {
 
 beforeAll(async () => {
   for (const id of ["a", "b"] as const) {
-    const clause = execFileSync("tsig-keygen", ["-a", "hmac-sha256", `sg-lease-${id}`], { encoding: "utf8" });
-    const p = parseTsigSecret(clause);
-    if (typeof p === "string") throw new Error(p);
-    keys[id] = {
-      key: { name: `sg-lease-${id}`, algorithm: HMAC_SHA256, secret: p.secret },
-      clause,
-      b64: p.secret.toString("base64"),
-    };
+    const { clause, key } = tsigKeygen(`sg-lease-${id}`);
+    keys[id] = { key, clause, b64: key.secret.toString("base64") };
   }
   bind = await startWitness("bind-1", "bind", "127.0.0.1", keys.a.key);
   dir = mkdtempSync(join(tmpdir(), "sg-tsig-rotation-"));

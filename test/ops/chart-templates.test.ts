@@ -3,30 +3,26 @@
 // these two templates, the chart's helpers and files/ in a throwaway chart, so this test does not
 // depend on the rest of the chart (nor on its values schema). The rendered rules pass promtool; the dashboard's queries parse as PromQL and
 // read only metrics src/metrics.ts exports.
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
+import { CHART, Helm } from "../chart/support/chart-tools.ts";
 import { exportedMetricNames, metricsRead } from "./support/exported-metrics.ts";
 import { promtool } from "./support/promtool.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const CHART = resolve(ROOT, "charts/splitguard");
-const HELM = join(
-  process.env.SPLITGUARD_TOOLS_CACHE ?? join(homedir(), ".cache", "splitguard", "tools"),
-  `helm-${process.env.SPLITGUARD_HELM_VERSION ?? "v3.22.0"}`,
-  "helm",
-);
+const helm = new Helm();
 const tmp = mkdtempSync(join(tmpdir(), "sg-chart-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+  helm.remove();
+});
 
 /** A chart holding only the two templates, the chart's helpers and files/. */
 function render(
   values: Record<string, unknown>,
 ): { kind: string; metadata: Record<string, unknown>; [k: string]: unknown }[] {
-  if (!existsSync(HELM)) throw new Error(`${HELM} is missing: run scripts/chart-tools.sh`);
   const dir = join(tmp, "splitguard");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "templates"), { recursive: true });
@@ -35,16 +31,8 @@ function render(
     cpSync(join(CHART, "templates", t), join(dir, "templates", t));
   cpSync(join(CHART, "files"), join(dir, "files"), { recursive: true });
   writeFileSync(join(tmp, "values.yaml"), stringify(values));
-  const r = spawnSync(
-    HELM,
-    ["template", "splitguard", dir, "-n", "databases", "-f", join(tmp, "values.yaml")],
-    {
-      encoding: "utf8",
-      env: { ...process.env, HELM_CONFIG_HOME: tmp, HELM_CACHE_HOME: tmp, HELM_DATA_HOME: tmp },
-      timeout: 60_000,
-    },
-  );
-  if (r.status !== 0) throw new Error(`helm template: ${r.stderr}`);
+  const r = helm.run(["template", "splitguard", dir, "-n", "databases", "-f", join(tmp, "values.yaml")]);
+  if (r.code !== 0) throw new Error(`helm template: ${r.stderr}`);
   return parseAllDocuments(r.stdout)
     .map((d) => d.toJS())
     .filter(Boolean);

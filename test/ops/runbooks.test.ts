@@ -10,8 +10,8 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { parseCommandArgs } from "../../src/cli/command.ts";
-import { main } from "../../src/cli/main.ts";
 import { commands } from "../../src/cli/registry.ts";
+import { runCli } from "../support/run-cli.ts";
 import { lintKubectl } from "./support/kubectl-lint.ts";
 import { readBlocks, type ShellCommand, shellCommands } from "./support/runbook-blocks.ts";
 
@@ -117,13 +117,7 @@ describe("runbooks", () => {
       const entry = commands.find((e) => e.path.every((w, i) => c.argv[1 + i] === w));
       if (!entry || !("dry-run" in (await entry.load()).options)) continue;
       const argv = c.argv.slice(1).concat(c.argv.includes("--dry-run") ? [] : ["--dry-run"]);
-      let out = "";
-      let err = "";
-      const code = await main(argv, {
-        out: (s) => (out += s),
-        err: (s) => (err += s),
-        stopped: new Promise(() => {}),
-      });
+      const { code, out, err } = await runCli(...argv);
       ran++;
       if (code !== 0) problems.push(`${c.where}: exit ${code}: ${err.trim()}`);
       else {

@@ -12,7 +12,7 @@ import { DatabaseSync } from "node:sqlite";
 import { RRType } from "../../src/dns/message.ts";
 import { DnsServerClient, type DnsServerClientOptions } from "../../src/dns/rfc2136-client.ts";
 import { Rfc2136LeaseTransport } from "../../src/dns/rfc2136-lease-transport.ts";
-import { HMAC_SHA256, type TsigKey } from "../../src/dns/tsig.ts";
+import { HMAC_SHA256, parseTsigSecret, type TsigKey } from "../../src/dns/tsig.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
 import {
   pdnsSetupCommands,
@@ -67,6 +67,14 @@ export const TEST_KEY_NAME = "splitguard-lease";
 
 export function randomKey(name = TEST_KEY_NAME): TsigKey {
   return { name, algorithm: HMAC_SHA256, secret: randomBytes(32) };
+}
+
+/** A fresh HMAC-SHA256 key from BIND's own `tsig-keygen`: its clause (as a key file holds it) and the key. */
+export function tsigKeygen(name: string): { clause: string; key: TsigKey } {
+  const clause = execFileSync("tsig-keygen", ["-a", "hmac-sha256", name], { encoding: "utf8" });
+  const p = parseTsigSecret(clause);
+  if (typeof p === "string") throw new Error(`tsig-keygen ${name}: ${p}`);
+  return { clause, key: { name, algorithm: HMAC_SHA256, secret: p.secret } };
 }
 
 const COMMANDS: Record<ServerKind, (dir: string) => [string, string[]]> = {

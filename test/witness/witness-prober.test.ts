@@ -10,12 +10,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
 import type { EvidenceRound } from "../../src/core/evidence.ts";
 import type { ProbeRound } from "../../src/core/prober.ts";
 import { peerVerdict, selfQuorum } from "../../src/core/witness-quorum.ts";
 import { dnsProbeTransport } from "../../src/dns/probe-transport.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
+import { runCli } from "../support/run-cli.ts";
 import { startBlackhole } from "./support/blackhole.ts";
 import { startReplayer } from "./support/replayer.ts";
 import { configText, MANY, REGIONS, WITNESSES, WitnessWorld, ZONE } from "./support/world.ts";
@@ -189,25 +189,11 @@ describe("witness prober against unbound", () => {
   });
 
   it("splitguard probe: table and -o json from region a's view; exit 2 on bad usage or config", async () => {
-    const run = async (...argv: string[]) => {
-      let out = "";
-      let err = "";
-      const code = await main(argv, {
-        out: (x) => {
-          out += x;
-        },
-        err: (x) => {
-          err += x;
-        },
-        stopped: new Promise(() => {}),
-      });
-      return { code, out, err };
-    };
     const dir = world.responders.get("a")!.dir;
     const cfg = world.responders.get("a")!.configPath;
     await world.stopResponder("c");
     try {
-      const text = await run("probe", "--config", cfg);
+      const text = await runCli("probe", "--config", cfg);
       expect(text.code).toBe(0);
       expect(text.out).toContain("region a: self-quorum held: 3 of 3 witnesses reached us (need 2)");
       expect(text.out).toMatch(/peer b: up \(direct reachable/);
@@ -215,7 +201,7 @@ describe("witness prober against unbound", () => {
       expect(text.out).toMatch(
         /peer\s+127\.0\.0\.21:53\s+b\s+NOERROR\s+udp\s+\d+ ms\s+valid\s+t=region r=b inc=\d+ sv=\S{22} ns=1/,
       );
-      const json = await run("probe", "--config", cfg, "-o", "json");
+      const json = await runCli("probe", "--config", cfg, "-o", "json");
       expect(json.code).toBe(0);
       const parsed = JSON.parse(json.out);
       expect(parsed.selfQuorum.ok).toBe(true);
@@ -227,11 +213,11 @@ describe("witness prober against unbound", () => {
     } finally {
       await heal();
     }
-    expect((await run("probe")).code).toBe(2);
-    expect((await run("probe", "--config", cfg, "-o", "yaml")).code).toBe(2);
+    expect((await runCli("probe")).code).toBe(2);
+    expect((await runCli("probe", "--config", cfg, "-o", "yaml")).code).toBe(2);
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, configText("a").replace("witnesses: [", "witnesses: [not-an-address, "));
-    const badRun = await run("probe", "--config", bad);
+    const badRun = await runCli("probe", "--config", bad);
     expect(badRun.code).toBe(2);
     expect(badRun.err).toContain("witnesses");
   });

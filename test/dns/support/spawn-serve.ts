@@ -1,6 +1,6 @@
 // Start `splitguard dns serve` as a real child process (so a crash is a dead process, not a caught exception).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildQuery, freePort, udpExchange } from "../../support/dns-client.ts";
@@ -13,6 +13,8 @@ export interface ServeProcess {
   readonly configPath: string;
   /** Everything the process wrote to stderr (JSON log lines). */
   logs(): string;
+  /** The process's resident set size now, in MB (Linux /proc). */
+  rssMb(): number;
   stop(): Promise<number | null>;
 }
 
@@ -53,6 +55,8 @@ export async function spawnServe(
         dir,
         configPath,
         logs: () => stderr,
+        rssMb: () =>
+          Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))?.[1] ?? 0) / 1024,
         stop: async () => {
           if (proc.exitCode === null) proc.kill("SIGTERM");
           const t = setTimeout(() => proc.kill("SIGKILL"), 5000);

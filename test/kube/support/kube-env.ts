@@ -7,11 +7,11 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { KubeClient, type KubeObject } from "../../../src/kube/kube-client.ts";
+import { freePort } from "../../support/dns-client.ts";
 
 export const KUBE_VERSION = process.env.SPLITGUARD_KUBE_VERSION ?? "v1.36.3";
 export const ETCD_VERSION = process.env.SPLITGUARD_ETCD_VERSION ?? "v3.6.16";
@@ -26,18 +26,6 @@ export function toolPath(name: "kube-apiserver" | "etcd"): string {
   if (!existsSync(p))
     throw new Error(`${p} is missing: run scripts/kube-tools.sh (or scripts/test.sh with the kube tier)`);
   return p;
-}
-
-export async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The directory of a Go module in the module cache (downloaded if missing). */
@@ -202,9 +190,9 @@ export async function startKubeEnv(opts: KubeEnvOptions = {}): Promise<KubeEnv> 
     }
     writeFileSync(join(dir, "tokens.csv"), `${lines.join("\n")}\n`);
 
-    const etcdPort = await freeTcpPort();
-    const peerPort = await freeTcpPort();
-    const apiPort = await freeTcpPort();
+    const etcdPort = await freePort("127.0.0.1");
+    const peerPort = await freePort("127.0.0.1");
+    const apiPort = await freePort("127.0.0.1");
     etcd = spawn(
       etcdBin,
       [

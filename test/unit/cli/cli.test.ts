@@ -4,23 +4,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../../src/cli/main.ts";
 import { commands } from "../../../src/cli/registry.ts";
+import { runCliUntil } from "../../support/run-cli.ts";
 
-async function run(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    stopped: Promise.resolve(),
-  });
-  return { code, out, err };
-}
+/** Stopped from the start: a verb that would serve returns at once instead of holding the test. */
+const run = (...argv: string[]) => runCliUntil(Promise.resolve(), ...argv);
 
 const EXAMPLE = join(import.meta.dirname, "../../../examples/standalone/splitguard.yaml");
 
