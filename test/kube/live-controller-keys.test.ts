@@ -13,7 +13,8 @@ import { dnsProbeTransport } from "../../src/dns/probe-transport.ts";
 import { type LiveController, startLiveController } from "../../src/kube/live-controller.ts";
 import { jsonLogger } from "../../src/log.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
-import { freeTcpPort, type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
+import { freePort } from "../support/dns-client.ts";
+import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
 
 const ZONE = "gslb.example.com";
 const K1 = Buffer.from("rotation-old-key-0123456789abcdef");
@@ -51,7 +52,7 @@ rateLimit: { enabled: false }
 `,
   );
   env = await startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io");
-  listen.port = await freeTcpPort();
+  listen.port = await freePort("127.0.0.1");
   live = await startLiveController({
     loaded: loadConfigFile(join(dir, "eu.yaml")),
     client: env.admin,
