@@ -50,7 +50,7 @@ export type LiveStatus = Record<string, unknown> & {
   peers?: { region: string; seen: string; role?: string; epoch?: number }[];
   witnesses?: { name: string; self: string; peers: Record<string, string> }[];
   conditions?: { type: string; status: string }[];
-  decision?: { action: string; reason: string };
+  decision?: { action: string; reason: string; at?: string };
   lease?: { holder: string | null; epoch: number | null; holdUntil: string | null; reason: string } | null;
 };
 
