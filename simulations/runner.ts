@@ -59,6 +59,8 @@ export interface Summary {
   >;
   promotionMs: { count: number; p50: number | null; p99: number | null; max: number | null };
   transitionsPerRun: { mean: number; max: number };
+  /** Restarted controllers that resumed a promotion wait from status (resume-wait.ts), and in how many runs. */
+  resumedWaits: { count: number; runs: number };
   /** fast-check's replay handle for the first failing case (seed and path), when one failed. */
   failure: { seed: number; path: string; case: ScheduleCase; violations: Violation[] } | null;
 }
@@ -109,6 +111,7 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
   const violations: Summary["violations"] = {};
   let index = 0;
   let simulated = 0;
+  const resumed = { count: 0, runs: 0 };
   let failure: Summary["failure"] = null;
   const t0 = performance.now();
   await fc.check(
@@ -121,6 +124,8 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
       );
       simulated += o.durationMs;
       transitions.push(out.transitions);
+      resumed.count += out.world.resumes.length;
+      if (out.world.resumes.length > 0) resumed.runs += 1;
       if (out.promotionMs !== null) promo.push(out.promotionMs);
       // Counted in runs: one per invariant a run broke, however often it broke it (its first example).
       const firsts = new Map<InvariantId, Violation>();
@@ -160,6 +165,7 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
       mean: transitions.length ? transitions.reduce((a, b) => a + b, 0) / transitions.length : 0,
       max: transitions.length ? Math.max(...transitions) : 0,
     },
+    resumedWaits: resumed,
     failure,
   };
 }
@@ -207,6 +213,10 @@ export function mergeSummaries(parts: Summary[]): Summary {
     simulatedMs: 0,
     wallMs: Math.max(...parts.map((p) => p.wallMs)),
     violations: {},
+    resumedWaits: {
+      count: parts.reduce((a, p) => a + p.resumedWaits.count, 0),
+      runs: parts.reduce((a, p) => a + p.resumedWaits.runs, 0),
+    },
     failure: parts.find((p) => p.failure)?.failure ?? null,
   };
   const promoAll: { p50: number | null; p99: number | null; max: number | null; count: number }[] = [];

@@ -20,6 +20,14 @@ import {
 import type { LeaseView } from "../src/core/lease-core.ts";
 import { LeaseDriver } from "../src/core/lease-driver.ts";
 import { LeaseWitnessStore } from "../src/core/lease-memory-transport.ts";
+import { restoreAtStart } from "../src/runtime/restore-start.ts";
+import {
+  type Condition,
+  restoredFrom,
+  type StatusWritten,
+  serviceStatusDoc,
+  statusWriteDue,
+} from "../src/runtime/service-status.ts";
 import { EventQueue } from "./event-queue.ts";
 import { SimLeaseTransport } from "./lease-sim-transport.ts";
 import { Network, type WitnessSpec } from "./network.ts";
@@ -35,6 +43,8 @@ export interface SimTiming {
   readonly fenceAfterMs: number;
   readonly promoteAfterMs: number;
   readonly holdDownMs: number;
+  /** failover.margin: the timing rule's margin, which a resumed promotion wait keeps (resume-wait.ts). */
+  readonly marginMs: number;
 }
 
 export interface SimConfig {
@@ -105,6 +115,8 @@ export interface Promotion {
     readonly followedSeenFollowing: boolean;
   } | null;
   readonly automatic: boolean;
+  /** The region's controller incarnation that asked for it (Resume.incarnation). */
+  readonly incarnation: number;
 }
 
 export interface Sample {
@@ -128,6 +140,22 @@ interface Incarnation {
   roundTimer: unknown;
   round: number;
   stopped: boolean;
+  /** The last status this incarnation wrote (statusWriteDue); none yet after its start. */
+  written: StatusWritten | undefined;
+  conditions: readonly Condition[];
+}
+
+/** A restarted controller that resumed a standby's promotion wait from the stored status. */
+export interface Resume {
+  readonly at: number;
+  readonly region: string;
+  readonly primary: string;
+  /** The controller incarnation that resumed (Promotion.incarnation). */
+  readonly incarnation: number;
+  /** How much of the wait before the restart was credited (region clock ms). */
+  readonly creditMs: number;
+  /** From the last round the status showed to this start (region clock ms): the gap and the lag, never counted. */
+  readonly unevidencedMs: number;
 }
 
 class RegionSim {
@@ -136,7 +164,14 @@ class RegionSim {
   gateOpen = false;
   cnpg: CnpgStatus;
   replicaUnhealthy = 0;
+  /** The machine's status after its latest step (for the audit, samples and final state). */
   status: ServiceStatus | undefined;
+  /**
+   * The FailoverService status as last written, stored as JSON like the API server stores it: what
+   * a restarted controller restores from. Written at the end of a round, only on change or every
+   * 30 s (the region runtime's rule), so it may lag the machine; it survives a region crash.
+   */
+  stored: Record<string, unknown> | undefined;
   leaseAttempt = { epoch: 0, seq: 0 };
   published: PeerServiceReport | undefined;
   inc: Incarnation | null = null;
@@ -173,6 +208,7 @@ export class World {
   readonly overlaps: { at: number; regions: string[] }[] = [];
   readonly errors: string[] = [];
   readonly epochs: { at: number; region: string; epoch: number }[] = [];
+  readonly resumes: Resume[] = [];
   private readonly overrides: Override[] = [];
   private asyncSettled = false;
   private readonly spec: (r: string) => ServiceSpec;
@@ -286,8 +322,23 @@ export class World {
   private startController(reg: RegionSim): void {
     reg.incarnations += 1;
     const clock = reg.physicalClock.fork(`controller ${reg.name}#${reg.incarnations}`);
+    const spec = this.spec(reg.name);
+    // The live runtime's restore path: the status last written (restoredFrom, as kube-world reads
+    // it) through restoreAtStart (region-runtime's startMachine), so random restarts exercise
+    // resumed promotion waits and the invariants audit them.
+    const stored = restoredFrom(reg.stored);
+    const restored = restoreAtStart(stored, reg.cnpg, spec.timing, this.cfg.timing.marginMs, clock.now());
+    if (restored?.resume && stored?.suspect)
+      this.resumes.push({
+        at: this.q.now,
+        region: reg.name,
+        primary: restored.resume.primary,
+        incarnation: reg.incarnations,
+        creditMs: clock.now() - restored.resume.since,
+        unevidencedMs: clock.now() - stored.suspect.lastRoundAt,
+      });
     const actor = createActor(serviceMachine, {
-      input: { spec: this.spec(reg.name), clock, cnpg: { ...reg.cnpg }, restored: reg.status },
+      input: { spec, clock, cnpg: { ...reg.cnpg }, restored },
       clock,
     });
     let driver: LeaseDriver | null = null;
@@ -299,6 +350,8 @@ export class World {
       roundTimer: undefined,
       round: 0,
       stopped: false,
+      written: undefined,
+      conditions: [],
     };
     if (this.cfg.safety === "lease") {
       driver = new LeaseDriver({
@@ -392,11 +445,26 @@ export class World {
         const sev = serviceEvidence(fresh, this.cfg.service);
         reg.lastEvidence = sev;
         actor.send({ type: "EVIDENCE", evidence: sev });
+        if (!inc.stopped) this.writeStatus(reg, inc, sev);
       }, this.cfg.timing.probeTimeoutMs);
       inc.roundTimer = clock.setTimeout(round, this.cfg.timing.probeIntervalMs);
     };
     // Rounds start at a random phase, as independent controllers do.
     inc.roundTimer = clock.setTimeout(round, this.rng.next() * this.cfg.timing.probeIntervalMs);
+  }
+
+  /** The end of a round: the status document, written when statusWriteDue says so. */
+  private writeStatus(reg: RegionSim, inc: Incarnation, ev: ServiceEvidence): void {
+    const now = inc.clock.now();
+    const published = reg.published && { ...reg.published, host: this.cfg.service };
+    const doc = serviceStatusDoc(inc.actor.getSnapshot(), ev, published, [], inc.conditions, now, {
+      ...reg.leaseAttempt,
+    });
+    const due = statusWriteDue(doc, inc.written, now);
+    if (!due) return;
+    reg.stored = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
+    inc.written = due;
+    inc.conditions = doc.conditions;
   }
 
   private stopController(reg: RegionSim): void {
@@ -463,9 +531,11 @@ export class World {
           othersWritable: others,
           audit: auto ? this.audit(reg) : null,
           automatic: !!auto,
+          incarnation: reg.incarnations,
         });
         this.later(a.promoteMs, () => {
-          reg.cnpg = { role: "primary", fenced: false, primary: reg.name };
+          // promotePatch records the epoch on the cluster (splitguard.io/epoch).
+          reg.cnpg = { role: "primary", fenced: false, primary: reg.name, epoch: i.epoch };
           this.notifyCnpg(reg);
         });
         break;

@@ -33,8 +33,14 @@ import type {
   RegionWorld,
   ServiceDef,
 } from "./actuators.ts";
-import { resumeWait } from "./resume-wait.ts";
-import { type Condition, type ServiceStatusDoc, serviceStatusDoc } from "./service-status.ts";
+import { restoreAtStart } from "./restore-start.ts";
+import {
+  type Condition,
+  type ServiceStatusDoc,
+  type StatusWritten,
+  serviceStatusDoc,
+  statusWriteDue,
+} from "./service-status.ts";
 import { type PeerSights, zoneView } from "./zone-view.ts";
 
 /** What the runtime reports for metrics (src/metrics.ts ControllerMetrics implements the first four). */
@@ -72,8 +78,8 @@ interface Running {
   state: string;
   targets: readonly string[];
   lastEvidence: ServiceEvidence | undefined;
-  lastStatus: string;
-  lastStatusAt: number;
+  /** The last status written (statusWriteDue); none yet after a (re)start. */
+  written: StatusWritten | undefined;
   conditions: readonly Condition[];
   stopped: boolean;
   lease: LeaseHandle | undefined;
@@ -348,14 +354,10 @@ export class RegionRuntime {
   }
 
   private async writeStatus(run: Running, doc: ServiceStatusDoc): Promise<void> {
-    const { round: _round, ...content } = doc;
-    const text = JSON.stringify(content);
-    const now = this.o.clock.now();
-    const refresh = this.o.statusRefreshMs ?? 30_000;
-    if (text === run.lastStatus && now - run.lastStatusAt < refresh) return;
+    const due = statusWriteDue(doc, run.written, this.o.clock.now(), this.o.statusRefreshMs);
+    if (!due) return;
     await this.o.world.writeStatus(run.def, doc);
-    run.lastStatus = text;
-    run.lastStatusAt = now;
+    run.written = due;
     run.conditions = doc.conditions;
   }
 
@@ -367,8 +369,13 @@ export class RegionRuntime {
         spec,
         clock,
         cnpg: obs.cnpg,
-        // A standby's promotion wait resumes only on evidence (resume-wait.ts has the argument).
-        restored: resumeWait(obs.restored, spec.timing, config.failover.margin * 1000, clock.now()),
+        restored: restoreAtStart(
+          obs.restored,
+          obs.cnpg,
+          spec.timing,
+          config.failover.margin * 1000,
+          clock.now(),
+        ),
       },
       clock,
     });
@@ -380,8 +387,7 @@ export class RegionRuntime {
       state: "initializing",
       targets: obs.targets,
       lastEvidence: undefined,
-      lastStatus: "",
-      lastStatusAt: 0,
+      written: undefined,
       conditions: [],
       stopped: false,
       lease: undefined,

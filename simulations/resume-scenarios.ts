@@ -1,0 +1,103 @@
+// The resumed promotion wait (src/runtime/resume-wait.ts, docs/state-machine.md "resume") in the
+// simulator: the standby's controller restarts in the middle of its wait for a dead primary and
+// resumes it from the status it last wrote. Checks, from the ground truth, what the rule promises.
+
+import { freshMinimumMs } from "../src/runtime/resume-wait.ts";
+import { promotionBoundMs } from "./invariants.ts";
+import type { Scenario } from "./scenarios.ts";
+import type { Fault } from "./schedule.ts";
+import { baseConfig } from "./sim-config.ts";
+import type { World } from "./world.ts";
+
+const MIN = 60_000;
+const H = 3_600_000;
+const LOSS = 10 * MIN;
+/** Half-way into the wait: the credit (about 145 s) is below the cap (promoteAfter - fresh minimum, 209 s). */
+const RESTART = LOSS + 150_000;
+const GAP = 2_000;
+
+/**
+ * What a resumed wait must show against the primary's loss at `lossAt`, for the first automatic
+ * promotion after it: made by the incarnation that resumed (so the restart did not start the wait
+ * again); no sooner than the fresh minimum after the restart (the timing rule's fencing argument,
+ * made on fresh rounds alone) nor than promoteAfter after the loss (the restart shortened nothing);
+ * sooner than a whole promoteAfter after the restart (the credit counted); writable within the
+ * promotion bound plus the time no round was written for (the restart's gap and the status's lag).
+ */
+export function resumedWaitProblems(w: World, region: string, lossAt: number): string[] {
+  const t = w.cfg.timing;
+  const d = w.cfg.lease.maxClockDrift;
+  const r = w.resumes.find((x) => x.region === region && x.at >= lossAt);
+  if (!r) return [`${region} restarted but did not resume its promotion wait from status`];
+  const p = w.promotions.find((x) => x.region === region && x.automatic && x.at >= lossAt);
+  if (!p) return [`${region} resumed its wait (credit ${r.creditMs} ms) but never promoted`];
+  const out: string[] = [];
+  if (p.incarnation !== r.incarnation)
+    out.push(
+      `${region} promoted from incarnation ${p.incarnation}, not the one that resumed (${r.incarnation})`,
+    );
+  const fresh = freshMinimumMs(t, t.marginMs);
+  if (r.creditMs <= 0 || r.creditMs > t.promoteAfterMs - fresh)
+    out.push(
+      `credit ${r.creditMs} ms outside (0, promoteAfter - fresh minimum = ${t.promoteAfterMs - fresh}]`,
+    );
+  if (p.at - r.at < fresh / (1 + d))
+    out.push(`promoted ${Math.round(p.at - r.at)} ms after the restart, under the fresh minimum ${fresh} ms`);
+  if (p.at - lossAt < t.promoteAfterMs / (1 + d))
+    out.push(
+      `promoted ${Math.round(p.at - lossAt)} ms after the loss, under promoteAfter ${t.promoteAfterMs} ms`,
+    );
+  if (p.at - r.at >= t.promoteAfterMs / (1 - d))
+    out.push(`promoted ${Math.round(p.at - r.at)} ms after the restart: no sooner than a whole new wait`);
+  const writable = w.writable.find((x) => x.region === region && x.from >= p.at);
+  const bound = promotionBoundMs(w) + r.unevidencedMs / (1 - d);
+  if (!writable || writable.from - lossAt > bound)
+    out.push(
+      `${region} writable ${writable ? `${Math.round(writable.from - lossAt)} ms` : "never"} after the loss, over ${Math.round(bound)} ms (bound + ${Math.round(r.unevidencedMs)} ms unwritten)`,
+    );
+  return out;
+}
+
+/** us is writable at the end: the resumed (or restarted) wait ended in a promotion. */
+function usPromoted(w: World): string[] {
+  if (w.cfg.safety === "manual")
+    return w.promotions.length === 0 ? [] : [`manual mode promoted ${w.promotions.length} times`];
+  return w.final.get("us")?.writable ? [] : [`us is ${w.final.get("us")?.state}, not writable, at the end`];
+}
+
+export const RESUME_SCENARIOS: readonly Scenario[] = [
+  {
+    name: "restart-gap-primary-returns",
+    summary:
+      "eu is cut off for 40 s; us's controller goes down meanwhile for 290 s; eu serves again and is cut off for good 10 s before us returns: us must not count the gap (resuming from the old loss split brain here)",
+    build(safety, durationMs = H) {
+      const faults: Fault[] = [
+        { kind: "isolate", region: "eu", at: LOSS, for: 40_000 },
+        { kind: "restart", region: "us", at: LOSS + 20_000, for: 290_000 },
+        { kind: "isolate", region: "eu", at: LOSS + 300_000, for: 10 * H },
+      ];
+      // Resolvers keep no memory of us as down: otherwise its first fresh round lacks self-quorum
+      // and drops any resumed wait, which would hide a rule that counted the gap.
+      const config = baseConfig({ seed: 7, safety, durationMs, faults, infraCacheMs: 0 });
+      return { config, expect: {} };
+    },
+    check: usPromoted,
+  },
+  {
+    name: "restart-mid-suspecting",
+    summary:
+      "the primary region dies; the standby's controller restarts half-way into its promotion wait, resumes it from status and promotes sooner than a whole new wait, within the bound",
+    build(safety, durationMs = H) {
+      const faults: Fault[] = [
+        { kind: "crash", region: "eu", at: LOSS, for: 10 * H },
+        { kind: "restart", region: "us", at: RESTART, for: GAP },
+      ];
+      return { config: baseConfig({ seed: 7, safety, durationMs, faults }), expect: {} };
+    },
+    check: (w) => {
+      if (w.cfg.safety === "manual")
+        return w.promotions.length === 0 ? [] : [`manual mode promoted ${w.promotions.length} times`];
+      return resumedWaitProblems(w, "us", LOSS);
+    },
+  },
+];
