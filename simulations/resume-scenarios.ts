@@ -3,7 +3,9 @@
 // resumes it from the status it last wrote. Checks, from the ground truth, what the rule promises.
 
 import { freshMinimumMs } from "../src/runtime/resume-wait.ts";
+import { caseConfig, type ScheduleCase } from "./generate.ts";
 import { promotionBoundMs } from "./invariants.ts";
+import { expectationsFor } from "./runner.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { Fault } from "./schedule.ts";
 import { baseConfig } from "./sim-config.ts";
@@ -99,5 +101,32 @@ export const RESUME_SCENARIOS: readonly Scenario[] = [
         return w.promotions.length === 0 ? [] : [`manual mode promoted ${w.promotions.length} times`];
       return resumedWaitProblems(w, "us", LOSS);
     },
+  },
+  {
+    name: "open-stale-epoch-after-lease-view",
+    summary:
+      "OPEN (lease): eu back from a crash follows us at epoch 2 on its first lease view, between rounds; its controller restarts before any round wrote that: it restores epoch 1 (invariant 8 only, no second writer)",
+    build(safety, durationMs = H) {
+      // splitguard simulate --seed 6006 --path 916 --kind random --safety lease (docs/simulator-restarts.md).
+      const c: ScheduleCase = {
+        seed: 29,
+        regions: 3,
+        witnessClass: "uniform",
+        clockRate: { eu: 1, us: 1, ap: 1 },
+        promoteAfter: "default",
+        infraCacheMs: 30_000,
+        faults: [
+          { kind: "crash", region: "eu", at: 449307, for: 825387 },
+          { kind: "oneway", from: "lw-eu", to: "lw-us", at: 1366060, for: 431697 },
+          { kind: "replicaUnhealthy", region: "ap", at: 866434, for: 219929 },
+          { kind: "flaky", a: "lw-us", b: "eu", loss: 0.3, at: 422061, for: 190437 },
+          { kind: "isolate", region: "ap", at: 220625, for: 511756 },
+          { kind: "oneway", from: "ap", to: "8.8.8.8@net", at: 1319867, for: 264651 },
+          { kind: "restart", region: "eu", at: 1280591, for: 18985 },
+        ],
+      };
+      return { config: caseConfig(safety, c, durationMs), expect: expectationsFor(c, "random") };
+    },
+    knownLimits: { lease: ["8-frozen-and-epochs"] },
   },
 ];
