@@ -129,4 +129,29 @@ export const RESUME_SCENARIOS: readonly Scenario[] = [
     },
     knownLimits: { lease: ["8-frozen-and-epochs"] },
   },
+  {
+    name: "open-crash-before-first-status",
+    summary:
+      "OPEN (witness): eu crashes 1 s in, before its first status write; back after us was promoted (epoch 2) and fenced, it restores nothing, serves at epoch 1, and after heal eu and the fenced us never converge (invariant 6 only)",
+    build(safety, durationMs = H) {
+      // splitguard simulate --seed 6006 --path 939 --kind random --safety witness (docs/simulator-restarts.md).
+      const c: ScheduleCase = {
+        seed: 1022707981,
+        regions: 3,
+        witnessClass: "uniform",
+        clockRate: { eu: 1, us: 1, ap: 1 },
+        promoteAfter: "default",
+        infraCacheMs: 30_000,
+        faults: [
+          { kind: "nodeDown", node: "1.1.1.1@net", at: 1475946, for: 161875 },
+          { kind: "replicaUnhealthy", region: "eu", at: 1017, for: 455122 },
+          { kind: "isolate", region: "us", at: 380747, for: 538501 },
+          { kind: "cut", a: "ap", b: "lw-net", at: 694389, for: 493170 },
+          { kind: "crash", region: "eu", at: 1019, for: 468707 },
+        ],
+      };
+      return { config: caseConfig(safety, c, durationMs), expect: expectationsFor(c, "random") };
+    },
+    knownLimits: { witness: ["6-heal-converges"] },
+  },
 ];
