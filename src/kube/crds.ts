@@ -3,7 +3,7 @@
 // field rules repeat the config schema's (src/config/schema.ts): the same DNS-label pattern, the
 // same enums, and the same timing rule (timingIssues) expressed in CEL so the API server rejects a
 // FailoverService whose promoteAfter could let a standby promote before the old primary fences.
-import { LABEL_PATTERN } from "../config/dns-label.ts";
+import { LABEL_PATTERN, MAX_HOST_NAME, MAX_REGION_NAME } from "../config/dns-label.ts";
 
 export const GROUP = "splitguard.io";
 export const VERSION = "v1alpha1";
@@ -11,7 +11,11 @@ export const VERSION = "v1alpha1";
 type Schema = Record<string, unknown>;
 const str = (description: string, extra: Schema = {}): Schema => ({ type: "string", description, ...extra });
 const int = (description: string, extra: Schema = {}): Schema => ({ type: "integer", description, ...extra });
-const label = (description: string): Schema => str(description, { pattern: LABEL_PATTERN, maxLength: 63 });
+// Hosts and regions are DNS labels capped below 63 by what splitguard builds from them (the
+// `localtargets-<host>` label, the heartbeat TXT string): the same constants as the config schema,
+// so the API server never admits a name the runtime must then refuse (src/config/dns-label.ts).
+const label = (description: string, maxLength: number): Schema =>
+  str(description, { pattern: LABEL_PATTERN, maxLength });
 const seconds = (description: string, dflt: number, max = 86_400): Schema =>
   int(`${description} (seconds)`, { minimum: 1, maximum: max, default: dflt });
 const obj = (properties: Record<string, Schema>, required: string[] = [], extra: Schema = {}): Schema => ({
@@ -67,7 +71,7 @@ const targets = obj(
 
 const failoverServiceSpec = obj(
   {
-    host: label("The host name under the GSLB zone that clients resolve"),
+    host: label("The host name under the GSLB zone that clients resolve", MAX_HOST_NAME),
     strategy: str("DNS answer strategy", { enum: ["failover", "roundRobin"], default: "failover" }),
     safety: str("Safety mode (DESIGN §5)", { enum: ["witness", "lease", "manual"], default: "witness" }),
     regions: {
@@ -79,7 +83,7 @@ const failoverServiceSpec = obj(
       "x-kubernetes-list-map-keys": ["name"],
       items: obj(
         {
-          name: label("Region name, as in the splitguard configuration"),
+          name: label("Region name, as in the splitguard configuration", MAX_REGION_NAME),
           cnpgCluster: str("The postgresql.cnpg.io/v1 Cluster serving this service in that region", {
             pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
             maxLength: 50,
@@ -347,7 +351,7 @@ const overrideSpec = obj(
       maxLength: 253,
     }),
     action: str("what to do", { enum: ["freeze", "release", "promote", "demote", "switchover"] }),
-    region: label("the region acted on (promote/demote) or taking over (switchover)"),
+    region: label("the region acted on (promote/demote) or taking over (switchover)", MAX_REGION_NAME),
     reason: str("why, in words (shown in Events and status)", { minLength: 1, maxLength: 1024 }),
     runbook: str("the runbook followed (URL or reference)", { maxLength: 1024 }),
     expiresAt: str("after this the override is ignored and marked Expired", { format: "date-time" }),

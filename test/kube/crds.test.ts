@@ -78,6 +78,11 @@ describe("FailoverService admission", () => {
     ],
     ["an unknown safety mode", { safety: "yolo" }, /spec\.safety: Unsupported value: "yolo"/],
     [
+      "a host longer than 50 characters (localtargets-<host> would not be one DNS label)",
+      { host: "h".repeat(51) },
+      /spec\.host: Too long: may not be (longer than|more than) 50/,
+    ],
+    [
       "a region listed twice",
       {
         regions: [
