@@ -11,6 +11,7 @@ import {
   demoteForSwitchover,
   demotePatch,
   fenceAndRepoint,
+  followsPrimary,
   forcePromote,
   promoteWithToken,
   type Step,
@@ -208,9 +209,9 @@ export async function reconcileService(
       }
       await gate(false, "Demoted", `demoted by override ${o.metadata.name}`);
       const r = await steps((v) =>
-        v.primary === other.cnpgCluster
+        followsPrimary(v, other.cnpgCluster)
           ? { kind: "result", result: done("following") }
-          : { kind: "patch", step: "demote", patch: demotePatch(other.cnpgCluster) },
+          : { kind: "patch", step: "demote", patch: demotePatch(v, other.cnpgCluster) },
       );
       if (r.applied.length)
         await ev(
