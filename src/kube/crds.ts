@@ -120,10 +120,10 @@ const failoverServiceSpec = obj(
       [],
       { default: { fenceAfter: 60, promoteAfter: 300, margin: 10, holdDown: 600 } },
     ),
-    failback: str("After the old primary region returns: stay (manual switchover back) or switch back", {
-      enum: ["manual", "automatic"],
-      default: "manual",
-    }),
+    // No `failback` field: DESIGN §7 lists a failback policy, but automatic switchover back to the
+    // preferred region is not built, and a field nothing reads promises what does not happen. A
+    // region that returns follows (or stays fenced); moving back is a planned switchover by
+    // FailoverOverride (runbooks/failback.md).
     ttl: int("DNS answer TTL (seconds)", { minimum: 0, maximum: 86_400, default: 30 }),
   },
   ["host", "regions", "gate", "targets"],

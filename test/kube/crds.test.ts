@@ -51,7 +51,7 @@ describe("FailoverService admission", () => {
     const spec = o.spec as Record<string, Record<string, number>>;
     expect(spec.failover).toEqual({ fenceAfter: 60, promoteAfter: 300, margin: 10, holdDown: 600 });
     expect(spec.probe).toEqual({ interval: 5, timeout: 2 });
-    expect(o.spec).toMatchObject({ strategy: "failover", failback: "manual", ttl: 30 });
+    expect(o.spec).toMatchObject({ strategy: "failover", ttl: 30 });
   });
 
   const bad: [string, Record<string, unknown>, RegExp][] = [

@@ -45,3 +45,10 @@ describe("CRD name limits agree with the config schema", () => {
     ).toBe(false);
   });
 });
+
+describe("FailoverService fields", () => {
+  it("has no failback field: nothing reads it, so the API server must not accept a promise of automatic failback", () => {
+    const spec = (failoverServiceCrd.spec as CrdSpec).versions[0]!.schema.openAPIV3Schema.properties.spec;
+    expect(Object.keys(spec.properties)).not.toContain("failback");
+  });
+});
