@@ -76,7 +76,8 @@ const failoverServiceSpec = obj(
     safety: str("Safety mode (DESIGN §5)", { enum: ["witness", "lease", "manual"], default: "witness" }),
     regions: {
       type: "array",
-      description: "The regions in priority order (first = preferred primary), each with its CNPG cluster",
+      description:
+        "The regions in priority order (first = preferred primary), each with its CNPG cluster (a roundRobin service may have none)",
       minItems: 1,
       maxItems: 16,
       "x-kubernetes-list-type": "map",
@@ -84,15 +85,17 @@ const failoverServiceSpec = obj(
       items: obj(
         {
           name: label("Region name, as in the splitguard configuration", MAX_REGION_NAME),
-          cnpgCluster: str("The postgresql.cnpg.io/v1 Cluster serving this service in that region", {
-            pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-            maxLength: 50,
-          }),
+          cnpgCluster: str(
+            "The postgresql.cnpg.io/v1 Cluster serving this service in that region; required unless strategy is roundRobin",
+            { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 50 },
+          ),
         },
-        ["name", "cnpgCluster"],
+        ["name"],
       ),
     },
-    gate: obj({ selector: labelSelector }, ["selector"]),
+    gate: obj({ selector: labelSelector }, ["selector"], {
+      description: "The gated pods; required for a service with CNPG clusters, unused without",
+    }),
     targets,
     probe: obj(
       {
@@ -126,9 +129,27 @@ const failoverServiceSpec = obj(
     // FailoverOverride (runbooks/failback.md).
     ttl: int("DNS answer TTL (seconds)", { minimum: 0, maximum: 86_400, default: 30 }),
   },
-  ["host", "regions", "gate", "targets"],
+  ["host", "regions", "targets"],
   {
     "x-kubernetes-validations": [
+      // Stateful (strategy failover) means a CNPG cluster per region that the machine promotes and
+      // demotes; a stateless roundRobin service has none, and then no machine and no gate
+      // (kube-world.ts, region-runtime.ts). Half of the regions with a cluster is neither.
+      rule(
+        "(has(self.strategy) && self.strategy == 'roundRobin') || self.regions.all(r, has(r.cnpgCluster))",
+        "regions[].cnpgCluster is required for every region unless strategy is roundRobin (a failover service is stateful: splitguard promotes and demotes its CNPG clusters)",
+        ".regions",
+      ),
+      rule(
+        "self.regions.all(r, has(r.cnpgCluster)) || self.regions.all(r, !has(r.cnpgCluster))",
+        "set regions[].cnpgCluster for every region or for none",
+        ".regions",
+      ),
+      rule(
+        "has(self.gate) || self.regions.all(r, !has(r.cnpgCluster))",
+        "gate is required for a service with CNPG clusters (the pods whose readiness follows the role)",
+        ".gate",
+      ),
       // Same rule as timingIssues() in src/config/schema.ts: the old primary fences before a standby
       // may promote (DESIGN §8 invariant 2).
       rule(

@@ -86,8 +86,11 @@ class MemoryWorld implements RegionWorld {
   safety: ServiceDef["safety"] = "witness";
   /** The FailoverService was deleted. */
   deleted = false;
+  /** Overrides of the service definition (a stateless roundRobin service). */
+  def: Partial<ServiceDef> = {};
+  targets = ["198.51.100.20"];
   services() {
-    return this.deleted ? [] : [{ ...DB, safety: this.safety }];
+    return this.deleted ? [] : [{ ...DB, safety: this.safety, ...this.def }];
   }
   async persistLeaseAttempt(_svc: ServiceDef, a: LeaseAttempt) {
     await Promise.resolve();
@@ -100,7 +103,7 @@ class MemoryWorld implements RegionWorld {
     return {
       cnpg: this.cnpg,
       replicaHealthy: true,
-      targets: ["198.51.100.20"],
+      targets: this.targets,
       targetProblems: [],
       restored: undefined,
       overrides: this.overrides,
@@ -255,6 +258,44 @@ describe("RegionRuntime", () => {
     expect(answer()).toBeUndefined();
     await step("up");
     expect(forgotten).toEqual(["db/db"]);
+  });
+
+  it("a stateless roundRobin service: no machine and no intents; answers every region with targets, never promotes", async () => {
+    const { world, rt, step, answer } = setup();
+    world.def = { strategy: "roundRobin", stateless: true };
+    await step("up");
+    expect(rt.states()).toEqual({});
+    expect(answer()).toEqual(["198.51.100.20", "192.0.2.10"]);
+    expect(world.stored).toMatchObject({
+      role: "stateless",
+      state: "stateless.serving",
+      published: { gate: "open", localTargets: ["198.51.100.20"] },
+      peers: [{ region: "eu", seen: "up", gate: "open" }],
+    });
+    expect(world.stored?.decision.reason).toMatch(/answering the targets of us, eu/);
+    // eu lost for longer than promoteAfter: left out of the answer, nothing promoted or gated.
+    for (let i = 0; i < CONFIG.failover.promoteAfter / CONFIG.probe.interval + 5; i++) await step("down");
+    expect(answer()).toEqual(["198.51.100.20"]);
+    expect(world.executed).toEqual([]);
+    expect(world.cnpg).toEqual({ role: "replica", fenced: false, primary: "eu" });
+    // No targets here: this region leaves the answer too.
+    world.targets = [];
+    await step("up");
+    expect(answer()).toEqual(["192.0.2.10"]);
+    expect(world.stored).toMatchObject({
+      state: "stateless.noTargets",
+      published: { gate: "closed", localTargets: [] },
+    });
+  });
+
+  it("a service that becomes stateless stops its machine", async () => {
+    const { world, rt, step, answer } = setup();
+    await step("up");
+    expect(rt.states()).toEqual({ db: "standby.following" });
+    world.def = { strategy: "roundRobin", stateless: true };
+    await step("up");
+    expect(rt.states()).toEqual({});
+    expect(answer()).toEqual(["198.51.100.20", "192.0.2.10"]);
   });
 
   it("a replica that is not the leader runs no machine and serves what status says", async () => {
