@@ -3,9 +3,8 @@
 // sockets, no timers of its own.
 import { describe, expect, it } from "vitest";
 import type { Intent } from "../../../machines/intents.ts";
-import { parseConfigText } from "../../../src/config/load.ts";
 import type { Clock } from "../../../src/core/clock.ts";
-import type { PeerServiceReport, WitnessResult } from "../../../src/core/evidence.ts";
+import type { PeerServiceReport } from "../../../src/core/evidence.ts";
 import { LeaseDriver } from "../../../src/core/lease-driver.ts";
 import { LeaseWitnessStore, MemoryLeaseTransport } from "../../../src/core/lease-memory-transport.ts";
 import type { ProbeRound } from "../../../src/core/prober.ts";
@@ -21,19 +20,9 @@ import type {
 } from "../../../src/runtime/actuators.ts";
 import { machineSpec, RegionRuntime, type RuntimeObserver } from "../../../src/runtime/region-runtime.ts";
 import type { ServiceStatusDoc } from "../../../src/runtime/service-status.ts";
+import { peerRound, twoRegionConfig } from "../../support/runtime-rounds.ts";
 
-const CONFIG = parseConfigText(
-  `zone: gslb.example.com
-region: us
-heartbeatKeyFile: hb.key
-regions:
-  - { name: eu, nameservers: [192.0.2.1] }
-  - { name: us, nameservers: [192.0.2.2] }
-witnesses: [127.0.0.1, 127.0.0.2, 127.0.0.3]
-`,
-  "test.yaml",
-);
-const W = CONFIG.witnesses;
+const CONFIG = twoRegionConfig("us");
 const DB: ServiceDef = {
   name: "db",
   host: "db",
@@ -136,29 +125,8 @@ const EU_PRIMARY: PeerServiceReport = {
 };
 
 /** One round as the prober reports it: eu up (or voted down by every witness), us's self-quorum. */
-function round(n: number, at: number, eu: "up" | "down"): ProbeRound {
-  const hb = { region: "eu", incarnation: 1, services: { db: EU_PRIMARY } };
-  const witnesses: WitnessResult[] = W.map((w) => ({
-    witness: w,
-    self: "ok",
-    peers: { eu: eu === "up" ? { vote: "up", heartbeat: hb } : { vote: "down", detail: "SERVFAIL" } },
-  }));
-  return {
-    evidence: {
-      region: "us",
-      round: n,
-      startedAt: at,
-      completedAt: at,
-      witnesses,
-      direct: {
-        eu: eu === "up" ? { reachable: true, heartbeat: hb } : { reachable: false, detail: "timeout" },
-      },
-      local: {},
-      overrides: {},
-    },
-    observations: [],
-  };
-}
+const round = (n: number, at: number, eu: "up" | "down"): ProbeRound =>
+  peerRound(CONFIG, n, at, eu, { db: EU_PRIMARY });
 
 function setup(lease?: (clock: Clock) => LeaseFactory, observer?: RuntimeObserver) {
   const clock = new HandClock();
