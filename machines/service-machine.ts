@@ -35,6 +35,13 @@ export interface RestoredStatus {
   /** Lease mode: until when the lease was last known held. */
   readonly leaseHoldUntil: number | null;
   readonly lastRoleChangeAt: number | null;
+  /**
+   * A standby's promotion wait resumed after a restart: the primary's loss timer (and our
+   * self-quorum's) start at `since` instead of the first round. src/runtime/resume-wait.ts sets it,
+   * counting only evidenced time and leaving at least the timing rule's minimum to fresh rounds;
+   * the first round that does not confirm the loss drops it like any loss timer.
+   */
+  readonly resume?: { readonly primary: string; readonly since: number } | undefined;
 }
 
 export interface ServiceInput {
@@ -655,12 +662,18 @@ export const serviceMachine = setup({
   context: ({ input }) => {
     const t = input.clock.now();
     const r = input.restored;
+    const primary =
+      r?.primary ?? input.cnpg.primary ?? (input.cnpg.role === "primary" ? input.spec.region : null);
+    // Only for the primary this standby follows (never ourselves, never another region: a loss
+    // timer of a higher-priority region would count towards mustBeLost).
+    const resumed =
+      r?.resume && r.resume.primary === primary && primary !== input.spec.region ? r.resume.since : null;
     return {
       spec: input.spec,
       clock: input.clock,
       restored: r,
       epoch: r?.epoch ?? 1,
-      primary: r?.primary ?? input.cnpg.primary ?? (input.cnpg.role === "primary" ? input.spec.region : null),
+      primary,
       a: null,
       lease: null,
       failsafe: { everHeld: false, acks: {} },
@@ -670,8 +683,12 @@ export const serviceMachine = setup({
       // Restored deadlines are kept, never pushed later; a fresh start gets one full fenceAfter.
       lastHealthyAt: r?.lastHealthyAt ?? t,
       leaseHoldUntil: r?.leaseHoldUntil ?? t + input.spec.timing.fenceAfterMs,
-      own: { healthySince: null, selfQuorumSince: null },
-      since: { lost: {}, following: {}, fenced: {} },
+      own: { healthySince: null, selfQuorumSince: resumed },
+      since: {
+        lost: resumed !== null && primary !== null ? { [primary]: resumed } : {},
+        following: {},
+        fenced: {},
+      },
       lastRoleChangeAt: r?.lastRoleChangeAt ?? null,
       handoverTo: null,
       planned: false,

@@ -278,6 +278,10 @@ const failoverServiceStatus = obj({
         format: "date-time",
         nullable: true,
       }),
+      selfQuorumSince: str("self-quorum held every round since (a resumed promotion wait counts from it)", {
+        format: "date-time",
+        nullable: true,
+      }),
     },
     [],
     { description: "timers as timestamps: a restarted controller never shortens a wait" },

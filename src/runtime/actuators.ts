@@ -3,10 +3,10 @@
 // an implementation of RegionWorld observes and acts. Kubernetes is one implementation
 // (src/kube/kube-world.ts); a demo or a test can run the same runtime against in-memory clusters.
 import type { Intent } from "../../machines/intents.ts";
-import type { RestoredStatus } from "../../machines/service-machine.ts";
 import type { SafetyMode } from "../core/decision.ts";
 import type { CnpgStatus, Override, PeerServiceReport } from "../core/evidence.ts";
 import type { LeaseGoal, LeaseView } from "../core/lease-core.ts";
+import type { StoredStatus } from "./resume-wait.ts";
 import type { ServiceStatusDoc } from "./service-status.ts";
 
 /** One failover service as the runtime needs it (from a FailoverService, or a demo's list). */
@@ -34,8 +34,8 @@ export interface LocalObservation {
   readonly targets: readonly string[];
   /** Why some target could not be used (hostnames, a missing Gateway), for status. */
   readonly targetProblems: readonly string[];
-  /** The timers and role kept in status, for a machine (re)started now. */
-  readonly restored: RestoredStatus | undefined;
+  /** The timers and role kept in status, for a machine (re)started now (with a running promotion wait). */
+  readonly restored: StoredStatus | undefined;
   /** Overrides the machine must see (freeze). */
   readonly overrides: readonly Override[];
   /**

@@ -33,6 +33,7 @@ import type {
   RegionWorld,
   ServiceDef,
 } from "./actuators.ts";
+import { resumeWait } from "./resume-wait.ts";
 import { type Condition, type ServiceStatusDoc, serviceStatusDoc } from "./service-status.ts";
 import { statelessPublished, statelessStatusDoc } from "./stateless-service.ts";
 import { type PeerSights, zoneView } from "./zone-view.ts";
@@ -391,8 +392,15 @@ export class RegionRuntime {
 
   private startMachine(def: ServiceDef, key: string, obs: LocalObservation): Running {
     const { config, clock, log, observer } = this.o;
+    const spec = machineSpec(config, def);
     const actor = createActor(serviceMachine, {
-      input: { spec: machineSpec(config, def), clock, cnpg: obs.cnpg, restored: obs.restored },
+      input: {
+        spec,
+        clock,
+        cnpg: obs.cnpg,
+        // A standby's promotion wait resumes only on evidence (resume-wait.ts has the argument).
+        restored: resumeWait(obs.restored, spec.timing, config.failover.margin * 1000, clock.now()),
+      },
       clock,
     });
     const run: Running = {

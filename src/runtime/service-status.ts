@@ -3,12 +3,12 @@
 // conditions, and the last decision with its reason in words. Pure: built from the machine's
 // snapshot and the round. The field names are the CRD's (src/kube/crds.ts documents each), read
 // by `splitguard status/explain` and by a restarted controller (restoredFrom()).
-import type { RestoredStatus } from "../../machines/service-machine.ts";
 import { fenceDeadline, goneSince } from "../../machines/service-machine.ts";
 import { type ServiceSnapshot, stateName, statusOf } from "../../machines/status.ts";
 import { peersOf } from "../core/decision.ts";
 import type { ServiceEvidence } from "../core/evidence.ts";
 import type { LeaseAttempt, PublishedState } from "./actuators.ts";
+import { type StoredStatus, suspectFacts } from "./resume-wait.ts";
 
 export interface WitnessStatus {
   readonly name: string;
@@ -79,6 +79,8 @@ export interface ServiceStatusDoc {
     lastHealthyAt: string | null;
     leaseHoldUntil: string | null;
     lastRoleChangeAt: string | null;
+    /** Since when self-quorum held every round (a resumed promotion wait counts from it). */
+    selfQuorumSince: string | null;
   };
   readonly round: { number: number; at: string } | null;
   readonly conditions: readonly Condition[];
@@ -207,6 +209,7 @@ export function serviceStatusDoc(
       lastHealthyAt: iso(st.lastHealthyAt),
       leaseHoldUntil: c.spec.safety === "lease" ? iso(st.leaseHoldUntil) : null,
       lastRoleChangeAt: iso(st.lastRoleChangeAt),
+      selfQuorumSince: iso(c.own.selfQuorumSince),
     },
     round: ev ? { number: ev.round, at: iso(ev.completedAt)! } : null,
     conditions,
@@ -228,7 +231,7 @@ export function condition(
 }
 
 /** What a (re)started machine restores from the stored status (machines/service-machine.ts). */
-export function restoredFrom(status: Record<string, unknown> | undefined): RestoredStatus | undefined {
+export function restoredFrom(status: Record<string, unknown> | undefined): StoredStatus | undefined {
   if (!status || typeof status.epoch !== "number") return undefined;
   const ms = (v: unknown) => (typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : null);
   const restore = (status.restore ?? {}) as Record<string, unknown>;
@@ -247,5 +250,6 @@ export function restoredFrom(status: Record<string, unknown> | undefined): Resto
     lastHealthyAt: ms(restore.lastHealthyAt),
     leaseHoldUntil: ms(restore.leaseHoldUntil),
     lastRoleChangeAt: ms(restore.lastRoleChangeAt),
+    suspect: suspectFacts(status),
   };
 }

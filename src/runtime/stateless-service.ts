@@ -74,7 +74,7 @@ export function statelessStatusDoc(
       gate: published.gate,
       localTargets: [...published.localTargets],
     },
-    restore: { lastHealthyAt: null, leaseHoldUntil: null, lastRoleChangeAt: null },
+    restore: { lastHealthyAt: null, leaseHoldUntil: null, lastRoleChangeAt: null, selfQuorumSince: null },
     round: { number: ev.round, at: iso(ev.completedAt) },
     conditions: [
       condition(

@@ -99,10 +99,14 @@ describe("reload", () => {
         }),
       );
     })();
+    // Each reload is awaited (the serial moves) before the next write: with a fixed pause, a loaded
+    // machine coalesced the reloads and every one read the same file, so 20 "reloads" could serve
+    // one zone throughout (seen in CI at load average 9).
     for (let i = 0; i < 20; i++) {
+      const before = await serial(srv);
       writeFileSync(srv.configPath, i % 2 === 0 ? moved : CONFIG);
       srv.proc.kill("SIGHUP");
-      await new Promise((r) => setTimeout(r, 300));
+      await eventually(async () => (await serial(srv!)) > before, 15_000);
     }
     stop = true;
     await load;

@@ -2,158 +2,46 @@
 // actuators, responder: src/kube/live-controller.ts) serving DNS on 127.0.0.61 / 127.0.0.62:53,
 // and three real unbound witnesses on 127.0.0.71-73:53 that reach the responders only through
 // the delegation of Z (stub zone) and the heartbeat-subzone referrals. Nothing connects the two
-// regions but DNS. The test plays the CNPG operator on the Clusters' status.
+// regions but DNS. The test plays the CNPG operator on the Clusters' status (support/live-world.ts
+// builds the world; live-lease.test.ts runs the same world in lease mode).
 //
 // Timing (passes the timing rule): probe every 2 s, timeout 1.5 s, fenceAfter 4 s, margin 1 s,
 // promoteAfter 12 s = 4 + 2·2 + 2·1.5 + 1. Unbound runs with `infra-cache-max-rtt: 1000`, as in
 // the witness tier, so a stopped responder becomes SERVFAIL (a down vote) within seconds.
 
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
-import { loadConfigFile } from "../../src/config/load.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
-import { type LiveController, startLiveController } from "../../src/kube/live-controller.ts";
-import { jsonLogger } from "../../src/log.ts";
-import { systemClock } from "../../src/shell/system-clock.ts";
 import { promtool } from "../ops/support/promtool.ts";
 import { freePort } from "../support/dns-client.ts";
-import { startUnbound, type Unbound } from "../witness/support/unbound.ts";
 import { CLUSTER, FO, FS } from "./support/fixtures.ts";
-import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
-import {
-  cnpgReportsDemotionToken,
-  events,
-  gates,
-  recordClusterSpecs,
-  regionNamespace,
-  until,
-} from "./support/regions.ts";
+import { dig, LiveWorld, NS, type R, run, ZONE } from "./support/live-world.ts";
+import { cnpgReportsDemotionToken, events, gates, recordClusterSpecs, until } from "./support/regions.ts";
 
-const run = promisify(execFile);
-const ZONE = "gslb.example.com";
-const NS = "sg";
 const ADDR = { eu: "127.0.0.61", us: "127.0.0.62" } as const;
 const TARGET = { eu: "192.0.2.10", us: "198.51.100.20" } as const;
 const WITNESSES = ["127.0.0.71", "127.0.0.72", "127.0.0.73"];
 const PROMOTE_AFTER_S = 12;
-type R = keyof typeof ADDR;
 
-const envs = {} as Record<R, KubeEnv>;
-const live = {} as Partial<Record<R, LiveController>>;
-const witnesses: Unbound[] = [];
-const extra: LiveController[] = [];
-const logs: string[] = [];
-let dir = "";
+const w = new LiveWorld({ addr: ADDR, target: TARGET, witnesses: WITNESSES, promoteAfterS: PROMOTE_AFTER_S });
+const { envs, live, extra, logs } = w;
+const witnesses = w.unbound;
+const startController = (r: R, identity: string, listen?: string) => w.startController(r, identity, listen);
+const startRegion = (r: R) => w.startRegion(r);
+const status = (r: R) => w.status(r);
+const replica = (r: R) => w.replica(r);
+const transitions = (r: R) => w.transitions(r);
 
-function configText(region: R): string {
-  return `zone: ${ZONE}
-region: ${region}
-heartbeatKeyFile: ./hb.key
-negativeTtl: 5
-regions:
-  - name: eu
-    nameservers: [${ADDR.eu}]
-  - name: us
-    nameservers: [${ADDR.us}]
-witnesses: [${WITNESSES.join(", ")}]
-probe: { interval: 2, timeout: 1.5, retries: 0 }
-failover: { fenceAfter: 4, promoteAfter: ${PROMOTE_AFTER_S}, margin: 1, holdDown: 60 }
-rateLimit: { enabled: false }
-`;
-}
-
-/** A controller replica of region `r`; `listen` defaults to the region's nameserver address. */
-async function startController(r: R, identity: string, listen: string = ADDR[r]): Promise<LiveController> {
-  const env = envs[r];
-  return startLiveController({
-    loaded: loadConfigFile(join(dir, `${r}.yaml`)),
-    client: env.client(env.userTokens.splitguard!),
-    namespace: NS,
-    identity,
-    clock: systemClock,
-    log: jsonLogger((l) => logs.push(`[${identity}] ${l.trimEnd()}`), systemClock.now, "info"),
-    listen: { host: listen, port: 53 },
-    metrics: { host: "127.0.0.1", port: await freePort("127.0.0.1") },
-    leaseDurationS: 2,
-    resyncMs: 3_000,
-  });
-}
-
-async function startRegion(r: R): Promise<LiveController> {
-  const c = await startController(r, `${r}-0`);
-  live[r] = c;
-  return c;
-}
-
-const status = async (r: R) =>
-  ((await envs[r].admin.get(FS(NS, "db"))).status ?? {}) as Record<string, unknown> & {
-    role?: string;
-    state?: string;
-    epoch?: number;
-    quorum?: string;
-    timer?: { name: string; since: string; deadline: string } | null;
-    peers?: { region: string; seen: string; role?: string; epoch?: number }[];
-    witnesses?: { name: string; self: string; peers: Record<string, string> }[];
-    conditions?: { type: string; status: string }[];
-    decision?: { action: string; reason: string };
-  };
-const replica = async (r: R) =>
-  ((await envs[r].admin.get(CLUSTER(NS, `pg-${r}`))).spec as { replica: { primary: string } }).replica;
-
-async function dig(server: string, name: string): Promise<string[]> {
-  const { stdout } = await run("dig", [`@${server}`, name, "A", "+short", "+time=1", "+tries=1"]);
-  return stdout.trim().split("\n").filter(Boolean);
-}
-
-/** Transitions logged by a region's runtime (lines "<from> -> <to>"). */
-const transitions = (r: R) => logs.filter((l) => l.startsWith(`[${r}-`) && / -> /.test(l));
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "sg-live-"));
-  writeFileSync(join(dir, "hb.key"), "live-regions-test-shared-key-0123456789\n");
-  for (const r of ["eu", "us"] as const) writeFileSync(join(dir, `${r}.yaml`), configText(r));
-  const [eu, us] = await Promise.all([
-    startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io"),
-    startKubeEnvWithCrds((c) => c.metadata.name === "clusters.postgresql.cnpg.io"),
-  ]);
-  envs.eu = eu;
-  envs.us = us;
-  for (const r of ["eu", "us"] as const) {
-    await regionNamespace(envs[r], NS, r, "pg-eu", { targets: { static: [TARGET[r]] } });
-    // CNPG's part: both clusters report ready instances.
-    await envs[r].admin.patch(`${CLUSTER(NS, `pg-${r}`)}/status`, "merge", {
-      status: { phase: "Cluster in healthy state", readyInstances: 1 },
-    });
-  }
-  for (const a of WITNESSES)
-    witnesses.push(
-      await startUnbound({
-        address: a,
-        zone: ZONE,
-        stubAddrs: Object.values(ADDR),
-        // Queries to the responders leave from the witness's own address, so a test can cut the
-        // witnesses' path to a region without cutting the regions' direct path (both on loopback).
-        extra: ["infra-cache-max-rtt: 1000", `outgoing-interface: ${a}`],
-      }),
-    );
-  await Promise.all([startRegion("eu"), startRegion("us")]);
-}, 240_000);
+beforeAll(() => w.start(), 240_000);
 
 afterEach((ctx) => {
   if (ctx.task.result?.state === "fail") console.log(logs.join("\n"));
 });
 
 afterAll(async () => {
-  await Promise.allSettled([...Object.values(live), ...extra].map((c) => c?.stop()));
   await removeRules().catch(() => {});
-  await Promise.allSettled(witnesses.map((w) => w.stop()));
-  await Promise.allSettled(Object.values(envs).map((e) => e?.stop()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await w.stop();
 });
 
 it("both healthy: eu serves, us follows, status shows witnesses, peers and no timer; zero transitions for 12 s", async () => {
@@ -345,7 +233,7 @@ it("the CLI as the Helm chart starts it (--config, --listen :5353, --metrics, ku
     [
       "controller",
       "--config",
-      join(dir, "us.yaml"),
+      join(w.dir, "us.yaml"),
       "--listen",
       "127.0.0.64:5353",
       "--metrics",
@@ -450,7 +338,7 @@ it("the witnesses lose eu but us still sees it directly: no timer, no transition
     expect(u2).toMatchObject({ state: "standby.following", timer: null });
     expect(logs.slice(from).filter((l) => / -> /.test(l))).toEqual([]);
     expect(await dig(ADDR.us, `db.${ZONE}`)).toEqual([TARGET.eu]);
-    const votes = u2.witnesses?.map((w) => w.peers.eu).join(", ");
+    const votes = u2.witnesses?.map((x) => x.peers.eu).join(", ");
     console.log(
       `witnesses cut from eu: none vouched for eu after ${(lostMs / 1000).toFixed(1)} s; ${PROMOTE_AFTER_S + 4} s later ` +
         `us saw eu as [${votes}] through them and up directly; 0 transitions`,

@@ -123,6 +123,8 @@ export function harness(
     at?: number;
     /** Lease mode with lease.failsafe on, acknowledgements counting for this ttl. */
     failsafeTtlMs?: number;
+    /** Instead of the fixture's 84 s (the timing rule's minimum with margin 10 s). */
+    promoteAfterMs?: number;
   },
 ) {
   let now = o.at ?? 0;
@@ -139,10 +141,14 @@ export function harness(
       if (i >= 0) timers.splice(i, 1);
     },
   };
+  const base = spec(region, o.safety, o.regions);
   const actor = createActor(serviceMachine, {
     input: {
       spec: {
-        ...spec(region, o.safety, o.regions),
+        ...base,
+        ...(o.promoteAfterMs === undefined
+          ? {}
+          : { timing: { ...base.timing, promoteAfterMs: o.promoteAfterMs } }),
         ...(o.failsafeTtlMs === undefined ? {} : { leaseFailsafe: { ttlMs: o.failsafeTtlMs } }),
       },
       clock,
