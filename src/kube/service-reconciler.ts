@@ -11,6 +11,7 @@ import {
   demoteForSwitchover,
   demotePatch,
   fenceAndRepoint,
+  followsPrimary,
   forcePromote,
   promoteWithToken,
   type Step,
@@ -52,8 +53,8 @@ export interface ReconcilerDeps {
 
 interface FsSpec {
   host: string;
-  regions: { name: string; cnpgCluster: string }[];
-  gate: { selector: { matchLabels: Record<string, string> } };
+  regions: { name: string; cnpgCluster?: string }[];
+  gate?: { selector: { matchLabels: Record<string, string> } };
 }
 interface FsStatus {
   role?: string;
@@ -92,7 +93,20 @@ export async function reconcileService(
   const name = fs.metadata.name;
   const local = spec.regions.find((r) => r.name === d.region);
   if (!local) return done(`region ${d.region} is not among the service's regions`);
-  const cpath = clusterPath(d.namespace, local.cnpgCluster);
+  if (!local.cnpgCluster || !spec.gate) {
+    // A stateless roundRobin service (the CRD admits no CNPG cluster only for those): nothing to
+    // promote, demote or freeze. Its overrides are rejected so they do not sit pending forever.
+    for (const o of overrides)
+      if ((o.spec as OverrideSpec).service === name && isPending(o))
+        await writeOverrideStatus(d.client, d.namespace, o.metadata.name, {
+          phase: "Rejected",
+          message: `${name} is a stateless roundRobin service (no CNPG cluster): overrides do not apply`,
+        });
+    return done(`${name} is stateless: no CNPG actuation`);
+  }
+  const cnpgCluster = local.cnpgCluster;
+  const gateSelector = spec.gate.selector.matchLabels;
+  const cpath = clusterPath(d.namespace, cnpgCluster);
   let view: ClusterView;
   try {
     view = viewCluster(await d.client.get(cpath));
@@ -107,7 +121,7 @@ export async function reconcileService(
   const ev = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
     recordEvent(d.client, fs, reason, message, now, type, d.identity);
   const gate = (open: boolean, reason: string, message: string) =>
-    setGate(d.client, d.namespace, spec.gate.selector.matchLabels, open, reason, message, now);
+    setGate(d.client, d.namespace, gateSelector, open, reason, message, now);
   // Run CNPG steps until a result; each patch is sent once and re-read before the next decision.
   const steps = async (
     next: (v: ClusterView) => Step,
@@ -202,15 +216,16 @@ export async function reconcileService(
     }
     if (ospec.action === "demote") {
       const other = spec.regions.find((r) => r.name !== d.region);
-      if (!other) {
-        await setPhase("Rejected", "no other region to follow");
+      const otherCluster = other?.cnpgCluster;
+      if (!other || !otherCluster) {
+        await setPhase("Rejected", "no other region with a CNPG cluster to follow");
         continue;
       }
       await gate(false, "Demoted", `demoted by override ${o.metadata.name}`);
       const r = await steps((v) =>
-        v.primary === other.cnpgCluster
+        followsPrimary(v, otherCluster)
           ? { kind: "result", result: done("following") }
-          : { kind: "patch", step: "demote", patch: demotePatch(other.cnpgCluster) },
+          : { kind: "patch", step: "demote", patch: demotePatch(v, otherCluster) },
       );
       if (r.applied.length)
         await ev(

@@ -35,6 +35,7 @@ import type {
 } from "./actuators.ts";
 import { resumeWait } from "./resume-wait.ts";
 import { type Condition, type ServiceStatusDoc, serviceStatusDoc } from "./service-status.ts";
+import { statelessPublished, statelessStatusDoc } from "./stateless-service.ts";
 import { type PeerSights, zoneView } from "./zone-view.ts";
 
 /** What the runtime reports for metrics (src/metrics.ts ControllerMetrics implements the first four). */
@@ -64,17 +65,21 @@ export interface RegionRuntimeOptions {
   readonly lease?: LeaseFactory | undefined;
 }
 
-interface Running {
+/** What writeStatus remembers per service, to skip writes that change nothing. */
+interface StatusMemo {
   readonly def: ServiceDef;
+  lastStatus: string;
+  lastStatusAt: number;
+  conditions: readonly Condition[];
+}
+
+interface Running extends StatusMemo {
   readonly key: string;
   readonly actor: Actor<typeof serviceMachine>;
   chain: Promise<void>;
   state: string;
   targets: readonly string[];
   lastEvidence: ServiceEvidence | undefined;
-  lastStatus: string;
-  lastStatusAt: number;
-  conditions: readonly Condition[];
   stopped: boolean;
   lease: LeaseHandle | undefined;
   /** Lease mode: the highest attempt recorded (persisted before it was written). */
@@ -120,6 +125,8 @@ export function machineSpec(c: Config, def: ServiceDef): ServiceSpec {
 
 export class RegionRuntime {
   private readonly running = new Map<string, Running>();
+  /** Stateless services (no machine): their status memo. */
+  private readonly stateless = new Map<string, StatusMemo>();
   private readonly published = new Map<string, PublishedState>();
   /** Reports published by the override executor while it holds a service (planned switchover). */
   private readonly pinned = new Map<string, PublishedState>();
@@ -204,6 +211,8 @@ export class RegionRuntime {
         this.stopMachine(run);
         this.running.delete(name);
       }
+    for (const name of [...this.stateless.keys()])
+      if (!defs.some((d) => d.name === name && d.stateless)) this.stateless.delete(name);
     for (const host of [...this.published.keys()])
       if (!defs.some((d) => d.host === host)) this.published.delete(host);
     if (!world.isLeader()) {
@@ -248,6 +257,7 @@ export class RegionRuntime {
   }
 
   private async step(def: ServiceDef, r: ProbeRound): Promise<void> {
+    if (def.stateless) return this.stepStateless(def, r);
     const { world, clock } = this.o;
     const obs = await world.observe(def);
     const key = JSON.stringify(def);
@@ -315,25 +325,7 @@ export class RegionRuntime {
     if (p && run.state !== "frozen" && run.state !== "initializing")
       this.enqueue(run, { type: p.gate === "open" ? "openGate" : "closeGate" });
     await run.chain;
-    const extra: Condition[] = obs.targetProblems.length
-      ? [
-          {
-            type: "TargetsResolved",
-            status: "False",
-            reason: "TargetProblems",
-            message: obs.targetProblems.join("; "),
-            lastTransitionTime: "",
-          },
-        ]
-      : [
-          {
-            type: "TargetsResolved",
-            status: "True",
-            reason: "Resolved",
-            message: `${obs.targets.length} target address(es)`,
-            lastTransitionTime: "",
-          },
-        ];
+    const extra = [targetsCondition(obs)];
     const doc = serviceStatusDoc(
       run.actor.getSnapshot(),
       ev,
@@ -347,7 +339,46 @@ export class RegionRuntime {
     await this.writeStatus(run, doc);
   }
 
-  private async writeStatus(run: Running, doc: ServiceStatusDoc): Promise<void> {
+  /**
+   * A stateless roundRobin service: no machine (nothing to promote, no gate); publish this region's
+   * targets while it has any, and write status like any other service.
+   */
+  private async stepStateless(def: ServiceDef, r: ProbeRound): Promise<void> {
+    const run = this.running.get(def.name);
+    if (run) {
+      // It was stateful before its spec changed: the machine stops.
+      this.stopMachine(run);
+      this.running.delete(def.name);
+    }
+    const obs = await this.o.world.observe(def);
+    const published = statelessPublished(def, obs.targets);
+    this.published.set(def.host, published);
+    const prev = this.stateless.get(def.name);
+    const memo: StatusMemo = {
+      def,
+      lastStatus: prev?.lastStatus ?? "",
+      lastStatusAt: prev?.lastStatusAt ?? 0,
+      conditions: prev?.conditions ?? [],
+    };
+    this.stateless.set(def.name, memo);
+    const ev = serviceEvidence(r.evidence, def.host);
+    const self = selfQuorum(this.o.config.witnesses, ev);
+    const doc = statelessStatusDoc(
+      def,
+      this.o.config.region,
+      published,
+      this.sights,
+      ev,
+      `${self.okWitnesses.length}/${this.o.config.witnesses.length}`,
+      [targetsCondition(obs)],
+      memo.conditions,
+      this.o.clock.now(),
+    );
+    this.o.observer?.status?.(def.name, doc);
+    await this.writeStatus(memo, doc);
+  }
+
+  private async writeStatus(run: StatusMemo, doc: ServiceStatusDoc): Promise<void> {
     const { round: _round, ...content } = doc;
     const text = JSON.stringify(content);
     const now = this.o.clock.now();
@@ -468,4 +499,23 @@ export class RegionRuntime {
     for (const h of view.hosts) this.o.observer?.served(h.name, h.answer.length);
     this.o.onZone(view);
   }
+}
+
+/** TargetsResolved: whether every configured target source gave addresses. */
+function targetsCondition(obs: LocalObservation): Condition {
+  return obs.targetProblems.length
+    ? {
+        type: "TargetsResolved",
+        status: "False",
+        reason: "TargetProblems",
+        message: obs.targetProblems.join("; "),
+        lastTransitionTime: "",
+      }
+    : {
+        type: "TargetsResolved",
+        status: "True",
+        reason: "Resolved",
+        message: `${obs.targets.length} target address(es)`,
+        lastTransitionTime: "",
+      };
 }

@@ -217,7 +217,7 @@ export function serviceStatusDoc(
 }
 
 /** A condition whose lastTransitionTime moves only when its status changes. */
-function condition(
+export function condition(
   previous: readonly Condition[],
   type: string,
   status: Condition["status"],
