@@ -5,6 +5,7 @@
 // of a promotion is fixed in the override's status before the first patch, so a controller killed
 // at any point and restarted finishes the operation without doing a step twice.
 import type { Clock } from "../core/clock.ts";
+import { switchoverRefusal } from "../core/decision.ts";
 import type { PeerServiceReport } from "../core/evidence.ts";
 import {
   type ClusterView,
@@ -239,6 +240,20 @@ export async function reconcileService(
           "Rejected",
           `${d.region} is not primary (CNPG follows ${view.primary}); run the switchover from the primary region`,
         );
+        continue;
+      }
+      // Refused up front, with the reason, when the target cannot take over (decision.ts
+      // switchoverRefusal, shared with the machine): not seen recently, fenced, or not following
+      // us. Accepting it stalled the handover with no writable region (the e2e tier found it).
+      const seen = peers[target];
+      const refusal = switchoverRefusal(
+        target,
+        seen && seen.ageMs < d.peerAliveMs ? seen.report : undefined,
+        epoch,
+      );
+      if (refusal) {
+        await setPhase("Rejected", `refused: ${refusal}`);
+        await ev("OverrideRejected", `switchover by ${o.metadata.name} refused: ${refusal}`, "Warning");
         continue;
       }
       await setPhase("Accepted", `handing over to ${target}`, { epoch });
