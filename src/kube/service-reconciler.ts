@@ -376,6 +376,8 @@ export async function reconcileService(
       epoch: newStatus.epoch,
       gate: isPrimary ? "open" : "closed",
       localTargets: [],
+      // cf=yes: a primary refuses a switchover to a fenced region (switchoverRefusal).
+      ...(view.fenced ? { cnpgFenced: true } : {}),
     });
   }
   if (frozen) newStatus.role = "frozen";

@@ -225,6 +225,39 @@ describe("controlled switchover", () => {
     });
 });
 
+describe("switchover to a region that cannot take over", () => {
+  it("is refused up front with the reason on the override: target fenced, then target unseen; nothing patched", async () => {
+    const bus = new HeartbeatBus();
+    const [eu] = await twoRegions(env, "refuse");
+    const specs = recordClusterSpecs(env, eu.ns, "pg-eu");
+    cleanups.push(specs.stop);
+    // us follows eu but its CNPG cluster is fenced (cf=yes in its heartbeat): it runs no Postgres.
+    bus.set("us", "db", { role: "standby", epoch: 0, gate: "closed", localTargets: [], cnpgFenced: true });
+    await start(startController(env, bus, eu, "eu-0"));
+    await until("eu gate open", 15_000, async () => (await gates(env.admin, eu.ns)).join() === "True,True");
+    await env.admin.create(FO(eu.ns), override("to-fenced", { action: "switchover", region: "us" }));
+    await until("refused", 15_000, async () => (await phase(eu.ns, "to-fenced")).phase === "Rejected");
+    expect((await phase(eu.ns, "to-fenced")).message).toMatch(
+      /^refused: target us's CNPG cluster is fenced .*cannot promote; lift the fence first$/,
+    );
+    // A region with no report at all (never seen, or not within peerAliveMs) is refused too.
+    const [lone] = await twoRegions(env, "refuse-unseen");
+    await start(startController(env, new HeartbeatBus(), lone, "lone-0"));
+    await until("gate open", 15_000, async () => (await gates(env.admin, lone.ns)).join() === "True,True");
+    await env.admin.create(FO(lone.ns), override("to-unseen", { action: "switchover", region: "us" }));
+    await until("refused", 15_000, async () => (await phase(lone.ns, "to-unseen")).phase === "Rejected");
+    expect((await phase(lone.ns, "to-unseen")).message).toMatch(
+      /^refused: target us is not seen by any path/,
+    );
+    // Nothing was patched on the primary's Cluster, and its gate stayed open.
+    expect(specs.seen).toEqual(["primary=pg-eu"]);
+    expect((await gates(env.admin, eu.ns)).join()).toBe("True,True");
+    const reasons = (await events(env.admin, eu.ns)).map((e) => e.reason);
+    expect(reasons).toContain("OverrideRejected");
+    expect(reasons).not.toContain("SwitchoverStarted");
+  });
+});
+
 describe("returning stale primary", () => {
   it("is fenced, then re-pointed at the region that is primary at a higher epoch", async () => {
     const bus = new HeartbeatBus();
