@@ -49,6 +49,14 @@ export interface ReconcilerDeps {
    * Then this reconciler only carries out FailoverOverrides (the machine is held meanwhile).
    */
   readonly overridesOnly?: boolean;
+  /**
+   * Live controller (promoteAfter): a switchover whose target has not taken over this long after
+   * the demotion token was published is handed to the service machine, which finishes it or takes
+   * the primary role back (machines/service-machine.ts `handoverFailed`). Never at once: the
+   * runtime stops the machine only at its next round after it sees the override pending, and a
+   * machine that missed the whole override would still be running as primary.
+   */
+  readonly handoverToMachineAfterMs?: number;
 }
 
 interface FsSpec {
@@ -60,7 +68,7 @@ interface FsStatus {
   role?: string;
   epoch?: number;
   primary?: string;
-  switchover?: { step?: string; target?: string; token?: string };
+  switchover?: { step?: string; target?: string; token?: string; since?: string };
   decision?: { action?: string; reason?: string; at?: string };
 }
 interface OverrideSpec {
@@ -268,7 +276,11 @@ export async function reconcileService(
     newStatus = {
       ...newStatus,
       role: "demoting",
-      switchover: { step: token ? "tokenPublished" : "demoted", target, ...(token ? { token } : {}) },
+      switchover: {
+        step: token ? "tokenPublished" : "demoted",
+        target,
+        ...(token ? { token, since: status.switchover?.since ?? new Date(now).toISOString() } : {}),
+      },
     };
     d.publish(name, {
       role: "demoting",
@@ -286,6 +298,35 @@ export async function reconcileService(
         role: "standby",
         epoch: tp.report.epoch,
         primary: target,
+        switchover: {},
+      };
+      continue;
+    }
+    const since = Date.parse(newStatus.switchover?.since ?? "");
+    if (
+      token &&
+      d.overridesOnly &&
+      d.handoverToMachineAfterMs !== undefined &&
+      now - since >= d.handoverToMachineAfterMs
+    ) {
+      // The live controller: from here the service machine finishes the handover. Its status says
+      // `demoting` and CNPG follows the target, so it restarts in `demoting` (restoredDemoting),
+      // publishes the token and follows the target once it claims the newer epoch, or, when the
+      // target cannot take over (lost for promoteAfter, or seen fenced), takes the primary role
+      // back (handoverFailed in machines/service-machine.ts has why that is safe). Holding the
+      // machine until the target promoted left a switchover whose target died in `demoting` for ever.
+      await setPhase(
+        "Applied",
+        `demoted; ${target} has not taken over ${Math.round((now - since) / 1000)} s after the demotion token was published; the service machine finishes the handover, or takes the primary role back if ${target} cannot take over`,
+      );
+      newStatus = {
+        ...decided(
+          newStatus,
+          "switchover",
+          `demoted for ${target}; the service machine finishes the handover`,
+          now,
+        ),
+        role: "demoting",
         switchover: {},
       };
       continue;

@@ -258,6 +258,37 @@ describe("switchover to a region that cannot take over", () => {
   });
 });
 
+describe("switchover the target does not take (live controller: overridesOnly)", () => {
+  it("is handed to the service machine after handoverToMachineAfterMs: Applied, status demoting, step cleared", async () => {
+    const bus = new HeartbeatBus();
+    const [eu] = await twoRegions(env, "handoff");
+    const op = cnpgReportsDemotionToken(env, eu.ns, "pg-eu", "tok-h");
+    cleanups.push(op.stop);
+    // us follows eu but never takes over (its controller is gone after this report).
+    bus.set("us", "db", { role: "standby", epoch: 0, gate: "closed", localTargets: [] });
+    await start(
+      startController(env, bus, eu, "eu-0", { overridesOnly: true, handoverToMachineAfterMs: 1_500 }),
+    );
+    const t0 = Date.now();
+    await env.admin.create(FO(eu.ns), override("to-us", { action: "switchover", region: "us" }));
+    await until("accepted", 15_000, async () => (await phase(eu.ns, "to-us")).phase === "Accepted");
+    await until(
+      "handed to the machine",
+      20_000,
+      async () => (await phase(eu.ns, "to-us")).phase === "Applied",
+    );
+    // Never at once: the runtime must have seen the override pending and stopped the machine.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_500);
+    expect((await phase(eu.ns, "to-us")).message).toMatch(
+      /^demoted; us has not taken over \d+ s after the demotion token was published; the service machine finishes the handover/,
+    );
+    const st = (await env.admin.get(FS(eu.ns, "db"))).status as { role: string; switchover: object };
+    // What the machine restarts from (restoredDemoting): role demoting, CNPG following us, no step.
+    expect(st).toMatchObject({ role: "demoting", switchover: {} });
+    expect(await replica(eu.ns, "pg-eu")).toMatchObject({ primary: "pg-us" });
+  });
+});
+
 describe("returning stale primary", () => {
   it("is fenced, then re-pointed at the region that is primary at a higher epoch", async () => {
     const bus = new HeartbeatBus();
