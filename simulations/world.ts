@@ -262,7 +262,9 @@ export class World {
     // Lease mode: whether the region's last lease round read a majority, as of this answer (the
     // real responder serves the lease driver's current view the same way).
     const lm = reg.inc?.driver?.view().reachesMajority;
-    const published = reg.published && lm != null ? { ...reg.published, leaseMajority: lm } : reg.published;
+    const withLm = reg.published && lm != null ? { ...reg.published, leaseMajority: lm } : reg.published;
+    // The CNPG fence as of this answer, as the real runtime refreshes it every round (cf=yes).
+    const published = withLm && { ...withLm, cnpgFenced: reg.cnpg.fenced || undefined };
     return {
       region: r,
       incarnation: reg.incarnations,
@@ -441,13 +443,13 @@ export class World {
         break;
       case "fenceCnpg":
         this.later(a.fenceMs, () => {
-          reg.cnpg = { ...reg.cnpg, fenced: true };
+          reg.cnpg = { ...reg.cnpg, fenced: true, fencedByUs: true };
           this.notifyCnpg(reg);
         });
         break;
       case "unfenceCnpg":
         this.later(a.fenceMs, () => {
-          reg.cnpg = { ...reg.cnpg, fenced: false };
+          reg.cnpg = { ...reg.cnpg, fenced: false, fencedByUs: false };
           this.notifyCnpg(reg);
         });
         break;
@@ -478,7 +480,9 @@ export class World {
           const same = !was && reg.cnpg.primary === i.primary;
           reg.cnpg = {
             role: "replica",
-            fenced: false,
+            // Re-pointing a cluster leaves its annotations alone: a fenced one stays fenced (CNPG).
+            fenced: reg.cnpg.fenced,
+            fencedByUs: reg.cnpg.fencedByUs,
             primary: i.primary,
             demotionToken: was
               ? `token-${reg.name}-${Math.round(this.q.now)}`

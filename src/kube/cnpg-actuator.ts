@@ -7,6 +7,12 @@ import type { KubeObject } from "./kube-client.ts";
 import { done, type ReconcileResult, requeueAfter } from "./reconcile-result.ts";
 
 export const FENCED_INSTANCES = "cnpg.io/fencedInstances";
+/**
+ * Set beside the fence when splitguard fences (value "splitguard"): the machine lifts only its own
+ * fences (a stale primary's, once CNPG shows it as a replica of the new primary); a fence an
+ * operator set (`kubectl cnpg fencing on`, no such mark) stays until the operator lifts it.
+ */
+export const FENCED_BY = "splitguard.io/fenced-by";
 /** The fencing epoch splitguard recorded with the last promotion of this cluster. */
 export const EPOCH_ANNOTATION = "splitguard.io/epoch";
 
@@ -22,6 +28,8 @@ export interface ClusterView {
   readonly promotionToken: string | undefined;
   readonly demotionToken: string | undefined;
   readonly fenced: boolean;
+  /** The fence carries splitguard's FENCED_BY mark. */
+  readonly fencedByUs: boolean;
   readonly epoch: number | undefined;
   /** status.phase, for the event messages. */
   readonly phase: string | undefined;
@@ -45,6 +53,7 @@ export function viewCluster(c: KubeObject): ClusterView {
     promotionToken: spec.replica?.promotionToken || undefined,
     demotionToken: status.demotionToken || undefined,
     fenced: fenced !== undefined && fenced !== "" && fenced !== "[]",
+    fencedByUs: ann[FENCED_BY] === "splitguard",
     epoch: epoch === undefined ? undefined : Number(epoch),
     phase: status.phase,
   };
@@ -100,10 +109,10 @@ export function demotePatch(c: ClusterView, primary: string): MergePatch {
 }
 
 export function fencePatch(): MergePatch {
-  return { metadata: { annotations: { [FENCED_INSTANCES]: '["*"]' } } };
+  return { metadata: { annotations: { [FENCED_INSTANCES]: '["*"]', [FENCED_BY]: "splitguard" } } };
 }
 export function unfencePatch(): MergePatch {
-  return { metadata: { annotations: { [FENCED_INSTANCES]: null } } };
+  return { metadata: { annotations: { [FENCED_INSTANCES]: null, [FENCED_BY]: null } } };
 }
 
 /** One step of actuation: a patch to send now, or a named wait/finish. */

@@ -244,6 +244,12 @@ const failoverServiceStatus = obj({
     step: str("last completed switchover/promotion step of an override (restart safety)"),
     target: str("the region taking over"),
     token: str("CNPG demotion token carried to the new primary"),
+    since: str(
+      "when the demotion token was first published (the live controller hands an untaken switchover to the machine promoteAfter later)",
+      {
+        format: "date-time",
+      },
+    ),
   }),
   decision: obj({
     action: str("what the last decision did (the state it went to, or the override action)"),

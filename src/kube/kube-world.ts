@@ -94,6 +94,7 @@ export class KubeWorld implements RegionWorld {
         cnpg = {
           role: v.primary === undefined ? "unknown" : v.primary === v.self ? "primary" : "replica",
           fenced: v.fenced,
+          fencedByUs: v.fenced && v.fencedByUs,
           primary: regionOf(v.primary),
           demotionToken: v.demotionToken,
         };

@@ -317,6 +317,9 @@ export class RegionRuntime {
         localTargets: p.gate === "open" ? [...obs.targets] : [],
         // Peers' failsafe reads it: whether this region reached a lease majority (lease mode).
         ...(run.leaseMajority === undefined ? {} : { leaseMajority: run.leaseMajority }),
+        // Whether the local CNPG cluster is fenced, as of this round: a primary refuses a
+        // switchover to a fenced region (switchoverRefusal), and the fence may change at any time.
+        cnpgFenced: obs.cnpg.fenced,
       });
     // The gate is asserted every round, not only on transitions: a pod created since (a scaled-up
     // writer) gets the condition, and a gate left open by a controller killed mid-demotion is

@@ -10,6 +10,7 @@ import {
   promoteWithToken,
   type Step,
   sourceFor,
+  unfencePatch,
   viewCluster,
 } from "../../../src/kube/cnpg-actuator.ts";
 import type { KubeObject } from "../../../src/kube/kube-client.ts";
@@ -112,7 +113,22 @@ describe("forced failover and the returning stale primary", () => {
   it("a stale primary is fenced before it is re-pointed, and stays fenced", () => {
     const r = drive(cluster({ primary: "pg-eu" }), (v) => fenceAndRepoint(v, "pg-us"));
     expect(r.steps).toEqual(["fence", "repoint"]);
-    expect(r.obj.metadata.annotations).toEqual({ "cnpg.io/fencedInstances": '["*"]' });
+    // Marked as splitguard's fence: the machine lifts only its own (viewCluster fencedByUs).
+    expect(r.obj.metadata.annotations).toEqual({
+      "cnpg.io/fencedInstances": '["*"]',
+      "splitguard.io/fenced-by": "splitguard",
+    });
+    expect(viewCluster(r.obj)).toMatchObject({ fenced: true, fencedByUs: true });
+    const lifted = merge(r.obj, unfencePatch()) as KubeObject;
+    expect(viewCluster(lifted)).toMatchObject({ fenced: false, fencedByUs: false });
+  });
+
+  it("an operator's fence (no splitguard mark) is not ours", () => {
+    const obj = cluster(
+      { primary: "pg-us" },
+      { metadata: { name: "pg-eu", annotations: { "cnpg.io/fencedInstances": '["*"]' } } },
+    );
+    expect(viewCluster(obj)).toMatchObject({ fenced: true, fencedByUs: false });
   });
 });
 
