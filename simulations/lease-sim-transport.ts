@@ -2,7 +2,7 @@
 // link latency (or is lost), is applied there with RFC 2136 semantics (LeaseWitnessStore), and the
 // answer travels back (or is lost). A lost request or answer is an error at the asker's timeout; a
 // request that arrives after the asker gave up is still applied, as on a real network.
-import type { Clock } from "../src/core/clock.ts";
+import type { Clock, TimerHandle } from "../src/core/clock.ts";
 import type { LeaseWitnessStore } from "../src/core/lease-memory-transport.ts";
 import type {
   LeaseCasResult,
@@ -27,15 +27,8 @@ export class SimLeaseTransport implements LeaseWitnessTransport {
 
   private op<T>(apply: () => T, timeoutMs: number, lostAs: T): Promise<T> {
     return new Promise<T>((resolve) => {
-      let done = false;
-      const finish = (v: T) => {
-        if (done) return;
-        done = true;
-        this.clock.clearTimeout(timer);
-        this.settled();
-        resolve(v);
-      };
-      const timer = this.clock.setTimeout(() => finish(lostAs), timeoutMs);
+      const call = new PendingCall<T>(resolve, this.clock, this.settled);
+      call.timer = this.clock.setTimeout(() => call.finish(lostAs), timeoutMs);
       const there = this.net.packet(this.from, this.name);
       if (there === undefined) return;
       this.q.schedule(this.q.now + there, () => {
@@ -43,7 +36,7 @@ export class SimLeaseTransport implements LeaseWitnessTransport {
         const result = apply();
         const back = this.net.packet(this.name, this.from);
         if (back === undefined) return;
-        this.q.schedule(this.q.now + back, () => finish(result));
+        this.q.schedule(this.q.now + back, () => call.finish(result));
       });
     });
   }
@@ -70,5 +63,28 @@ export class SimLeaseTransport implements LeaseWitnessTransport {
       timeoutMs,
       { kind: "error", reason: "timeout" },
     );
+  }
+}
+
+/**
+ * One request in flight: settled once, by the answer or by the asker's timeout, whichever comes
+ * first. (A class rather than a closure per request: this runs for every lease read and write.)
+ */
+class PendingCall<T> {
+  timer: TimerHandle = undefined;
+  private done = false;
+
+  constructor(
+    private readonly resolve: (v: T) => void,
+    private readonly clock: Clock,
+    private readonly settled: () => void,
+  ) {}
+
+  finish(v: T): void {
+    if (this.done) return;
+    this.done = true;
+    this.clock.clearTimeout(this.timer);
+    this.settled();
+    this.resolve(v);
   }
 }

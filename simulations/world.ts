@@ -261,7 +261,8 @@ export class World {
     if (!reg.up || !reg.controllerUp) return undefined;
     // Lease mode: whether the region's last lease round read a majority, as of this answer (the
     // real responder serves the lease driver's current view the same way).
-    const lm = reg.inc?.driver?.view().reachesMajority;
+    // (The driver's state holds it; its full view() is not needed for this one field.)
+    const lm = reg.inc?.driver?.snapshot().reach.majority;
     const published = reg.published && lm != null ? { ...reg.published, leaseMajority: lm } : reg.published;
     return {
       region: r,
