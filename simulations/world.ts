@@ -6,7 +6,7 @@
 import { type Actor, createActor } from "xstate";
 import type { Intent } from "../machines/intents.ts";
 import { serviceMachine } from "../machines/service-machine.ts";
-import { type ServiceStatus, stateName, statusOf } from "../machines/status.ts";
+import { type ServiceSnapshot, type ServiceStatus, stateName, statusOf } from "../machines/status.ts";
 import type { ServiceSpec } from "../src/core/decision.ts";
 import {
   type CnpgStatus,
@@ -136,7 +136,10 @@ class RegionSim {
   gateOpen = false;
   cnpg: CnpgStatus;
   replicaUnhealthy = 0;
-  status: ServiceStatus | undefined;
+  /** The last snapshot of its controller (kept after a stop: the next start restores from it). */
+  snapshot: ServiceSnapshot | undefined;
+  private statusFor: ServiceSnapshot | undefined;
+  private statusMemo: ServiceStatus | undefined;
   leaseAttempt = { epoch: 0, seq: 0 };
   published: PeerServiceReport | undefined;
   inc: Incarnation | null = null;
@@ -154,6 +157,18 @@ class RegionSim {
   ) {
     this.cnpg = cnpg;
     this.physicalClock = clock;
+  }
+
+  /**
+   * The status the controller would write for its last snapshot. Built when read (a restart, an
+   * audit, a sample), not on every snapshot: most snapshots are never asked for it.
+   */
+  get status(): ServiceStatus | undefined {
+    if (this.snapshot !== this.statusFor) {
+      this.statusFor = this.snapshot;
+      this.statusMemo = this.snapshot && statusOf(this.snapshot);
+    }
+    return this.statusMemo;
   }
 }
 
@@ -345,9 +360,8 @@ export class World {
     actor.subscribe({
       next: (s) => {
         if (inc.stopped) return;
-        const st = statusOf(s);
-        reg.status = st;
-        this.epochs.push({ at: this.q.now, region: reg.name, epoch: st.epoch });
+        reg.snapshot = s;
+        this.epochs.push({ at: this.q.now, region: reg.name, epoch: s.context.epoch });
         const name = stateName(s);
         if (name !== reg.state) {
           const from = reg.state;
