@@ -13,6 +13,32 @@ import type {
 import type { EventQueue } from "./event-queue.ts";
 import type { Network } from "./network.ts";
 
+/**
+ * The requests in flight of one lease driver (one controller incarnation), shared by its
+ * transports. The driver sends a batch to every witness at once and awaits them all
+ * (Promise.all) before it sends the next, so its code can only go on when the last request of a
+ * batch settles: the simulator is told then, and drains the promise continuations at that virtual
+ * instant. Settling an earlier one of the batch only records an answer inside Promise.all, which
+ * has no effect until the batch completes.
+ */
+export class InFlight {
+  private n = 0;
+
+  constructor(
+    /** Called when the last request in flight settled. */
+    private readonly batchSettled: () => void,
+  ) {}
+
+  started(): void {
+    this.n += 1;
+  }
+
+  settled(): void {
+    this.n -= 1;
+    if (this.n === 0) this.batchSettled();
+  }
+}
+
 export class SimLeaseTransport implements LeaseWitnessTransport {
   constructor(
     readonly name: string,
@@ -21,13 +47,14 @@ export class SimLeaseTransport implements LeaseWitnessTransport {
     private readonly net: Network,
     private readonly q: EventQueue,
     private readonly clock: Clock,
-    /** Told whenever a promise settles, so the simulator drains microtasks before going on. */
-    private readonly settled: () => void,
+    /** The driver's requests in flight, shared with its other transports. */
+    private readonly flight: InFlight,
   ) {}
 
   private op<T>(apply: () => T, timeoutMs: number, lostAs: T): Promise<T> {
     return new Promise<T>((resolve) => {
-      const call = new PendingCall<T>(resolve, this.clock, this.settled);
+      this.flight.started();
+      const call = new PendingCall<T>(resolve, this.clock, this.flight);
       call.timer = this.clock.setTimeout(() => call.finish(lostAs), timeoutMs);
       const there = this.net.packet(this.from, this.name);
       if (there === undefined) return;
@@ -77,14 +104,14 @@ class PendingCall<T> {
   constructor(
     private readonly resolve: (v: T) => void,
     private readonly clock: Clock,
-    private readonly settled: () => void,
+    private readonly flight: InFlight,
   ) {}
 
   finish(v: T): void {
     if (this.done) return;
     this.done = true;
     this.clock.clearTimeout(this.timer);
-    this.settled();
     this.resolve(v);
+    this.flight.settled();
   }
 }

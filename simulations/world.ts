@@ -21,7 +21,7 @@ import type { LeaseView } from "../src/core/lease-core.ts";
 import { LeaseDriver } from "../src/core/lease-driver.ts";
 import { LeaseWitnessStore } from "../src/core/lease-memory-transport.ts";
 import { EventQueue } from "./event-queue.ts";
-import { SimLeaseTransport } from "./lease-sim-transport.ts";
+import { InFlight, SimLeaseTransport } from "./lease-sim-transport.ts";
 import { Network, type WitnessSpec } from "./network.ts";
 import { Rng } from "./prng.ts";
 import { SimProber } from "./prober.ts";
@@ -317,6 +317,9 @@ export class World {
       stopped: false,
     };
     if (this.cfg.safety === "lease") {
+      const flight = new InFlight(() => {
+        this.asyncSettled = true;
+      });
       driver = new LeaseDriver({
         params: {
           self: reg.name,
@@ -334,9 +337,7 @@ export class World {
               this.net,
               this.q,
               clock,
-              () => {
-                this.asyncSettled = true;
-              },
+              flight,
             ),
         ),
         clock,
