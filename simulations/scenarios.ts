@@ -2,6 +2,7 @@
 // must show; regression cases found by the random runs are appended at the end, unchanged.
 
 import { FAILSAFE_SCENARIOS } from "./failsafe-scenarios.ts";
+import { FREEZE_SCENARIOS } from "./freeze-scenarios.ts";
 import { caseConfig, type ScheduleCase } from "./generate.ts";
 import type { Expectations, InvariantId } from "./invariants.ts";
 import { expectationsFor } from "./runner.ts";
@@ -518,7 +519,7 @@ export function regressionScenarios(): Scenario[] {
 }
 
 export function allScenarios(): Scenario[] {
-  return [...SCENARIOS, ...FAILSAFE_SCENARIOS, ...regressionScenarios(), ...SHRUNK];
+  return [...SCENARIOS, ...FAILSAFE_SCENARIOS, ...FREEZE_SCENARIOS, ...regressionScenarios(), ...SHRUNK];
 }
 
 export function findScenario(name: string): Scenario | undefined {

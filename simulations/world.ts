@@ -6,7 +6,7 @@
 import { type Actor, createActor } from "xstate";
 import type { Intent } from "../machines/intents.ts";
 import { serviceMachine } from "../machines/service-machine.ts";
-import { type ServiceStatus, stateName, statusOf } from "../machines/status.ts";
+import { type ServiceSnapshot, type ServiceStatus, stateName, statusOf } from "../machines/status.ts";
 import type { ServiceSpec } from "../src/core/decision.ts";
 import {
   type CnpgStatus,
@@ -21,7 +21,7 @@ import type { LeaseView } from "../src/core/lease-core.ts";
 import { LeaseDriver } from "../src/core/lease-driver.ts";
 import { LeaseWitnessStore } from "../src/core/lease-memory-transport.ts";
 import { EventQueue } from "./event-queue.ts";
-import { SimLeaseTransport } from "./lease-sim-transport.ts";
+import { InFlight, SimLeaseTransport } from "./lease-sim-transport.ts";
 import { Network, type WitnessSpec } from "./network.ts";
 import { Rng } from "./prng.ts";
 import { SimProber } from "./prober.ts";
@@ -136,7 +136,10 @@ class RegionSim {
   gateOpen = false;
   cnpg: CnpgStatus;
   replicaUnhealthy = 0;
-  status: ServiceStatus | undefined;
+  /** The last snapshot of its controller (kept after a stop: the next start restores from it). */
+  snapshot: ServiceSnapshot | undefined;
+  private statusFor: ServiceSnapshot | undefined;
+  private statusMemo: ServiceStatus | undefined;
   leaseAttempt = { epoch: 0, seq: 0 };
   published: PeerServiceReport | undefined;
   inc: Incarnation | null = null;
@@ -154,6 +157,18 @@ class RegionSim {
   ) {
     this.cnpg = cnpg;
     this.physicalClock = clock;
+  }
+
+  /**
+   * The status the controller would write for its last snapshot. Built when read (a restart, an
+   * audit, a sample), not on every snapshot: most snapshots are never asked for it.
+   */
+  get status(): ServiceStatus | undefined {
+    if (this.snapshot !== this.statusFor) {
+      this.statusFor = this.snapshot;
+      this.statusMemo = this.snapshot && statusOf(this.snapshot);
+    }
+    return this.statusMemo;
   }
 }
 
@@ -261,7 +276,8 @@ export class World {
     if (!reg.up || !reg.controllerUp) return undefined;
     // Lease mode: whether the region's last lease round read a majority, as of this answer (the
     // real responder serves the lease driver's current view the same way).
-    const lm = reg.inc?.driver?.view().reachesMajority;
+    // (The driver's state holds it; its full view() is not needed for this one field.)
+    const lm = reg.inc?.driver?.snapshot().reach.majority;
     const withLm = reg.published && lm != null ? { ...reg.published, leaseMajority: lm } : reg.published;
     // The CNPG fence as of this answer, as the real runtime refreshes it every round (cf=yes).
     const published = withLm && { ...withLm, cnpgFenced: reg.cnpg.fenced || undefined };
@@ -303,6 +319,9 @@ export class World {
       stopped: false,
     };
     if (this.cfg.safety === "lease") {
+      const flight = new InFlight(() => {
+        this.asyncSettled = true;
+      });
       driver = new LeaseDriver({
         params: {
           self: reg.name,
@@ -320,9 +339,7 @@ export class World {
               this.net,
               this.q,
               clock,
-              () => {
-                this.asyncSettled = true;
-              },
+              flight,
             ),
         ),
         clock,
@@ -346,9 +363,8 @@ export class World {
     actor.subscribe({
       next: (s) => {
         if (inc.stopped) return;
-        const st = statusOf(s);
-        reg.status = st;
-        this.epochs.push({ at: this.q.now, region: reg.name, epoch: st.epoch });
+        reg.snapshot = s;
+        this.epochs.push({ at: this.q.now, region: reg.name, epoch: s.context.epoch });
         const name = stateName(s);
         if (name !== reg.state) {
           const from = reg.state;
