@@ -13,12 +13,14 @@ import {
   assess,
   claimBeats,
   type EvidenceSummary,
+  handoverTimeouts,
   healthReason,
   peersOf,
   primaryHealthy,
   priorityOf,
   type ServiceSpec,
   summarize,
+  switchoverRefusal,
 } from "../src/core/decision.ts";
 import type { CnpgStatus, Override, PublishedRole, ServiceEvidence } from "../src/core/evidence.ts";
 import type { LeaseGoal, LeaseView } from "../src/core/lease-core.ts";
@@ -108,6 +110,11 @@ interface PeerSince {
   readonly lost: Readonly<Record<string, number>>;
   readonly following: Readonly<Record<string, number>>;
   readonly fenced: Readonly<Record<string, number>>;
+  /**
+   * Seen directly (a fresh, nonce-echoing answer) as a standby at our epoch whose CNPG cluster is
+   * fenced: it cannot take a handover (handoverToUs). Read only while `demoting`.
+   */
+  readonly refusing: Readonly<Record<string, number>>;
 }
 
 export type ServiceEvent =
@@ -120,6 +127,13 @@ const now = (c: ServiceContext) => c.clock.now();
 
 function activeOverride(c: ServiceContext, action: Override["action"]): Override | undefined {
   return c.overrides.find((o) => o.action === action && !c.handled.includes(o.id));
+}
+
+/** Why `target` cannot take a switchover from us now (decision.ts switchoverRefusal), in words. */
+function switchoverTargetProblem(c: ServiceContext, target: string): string | undefined {
+  if (target === c.spec.region || !c.spec.regions.includes(target))
+    return `${target} is not another region of the service`;
+  return switchoverRefusal(target, c.a?.peers[target]?.report, c.epoch);
 }
 
 function frozenNow(c: ServiceContext): boolean {
@@ -258,10 +272,33 @@ function report(c: ServiceContext, role: PublishedRole, gate: "open" | "closed")
       epoch: c.epoch,
       gate,
       localTargets: [],
-      demotionToken: role === "demoting" ? c.cnpg.demotionToken : undefined,
+      // Withdrawn while the target is seen refusing (fenced): the resume argument in `demoting`
+      // rests on no token being offered during the whole wait it counts.
+      demotionToken:
+        role === "demoting" && !(c.handoverTo && c.since.refusing[c.handoverTo] !== undefined)
+          ? c.cnpg.demotionToken
+          : undefined,
       handoverTo: role === "demoting" ? (c.handoverTo ?? undefined) : undefined,
+      ...(c.cnpg.fenced ? { cnpgFenced: true } : {}),
     },
   };
+}
+
+/** How a planned switchover to `handoverTo` failed, in words; undefined while it may still complete. */
+function handoverFailure(c: ServiceContext): string | undefined {
+  const target = c.handoverTo;
+  if (target === null) return undefined;
+  const t = now(c);
+  const w = handoverTimeouts(c.spec.timing);
+  const lost = c.since.lost[target];
+  // Our own self-quorum must have held as long: an isolated region sees everyone "down".
+  const selfOk = c.own.selfQuorumSince !== null && t - c.own.selfQuorumSince >= w.lostMs;
+  if (lost !== undefined && t - lost >= w.lostMs && selfOk)
+    return `switchover target ${target} voted down by a witness quorum and not sighted by any path for ${t - lost} ms >= ${w.lostMs} ms (promoteAfter), self-quorum throughout`;
+  const refusing = c.since.refusing[target];
+  if (refusing !== undefined && t - refusing >= w.refusedMs)
+    return `switchover target ${target} seen directly as a fenced standby at epoch ${c.epoch} for ${t - refusing} ms >= ${w.refusedMs} ms with the demotion token withdrawn: it cannot promote`;
+  return undefined;
 }
 
 /** Reasons in words, one per kind of decision; the evidence summary is attached beside them. */
@@ -303,6 +340,19 @@ const WHY = {
   release: () => "freeze override released: re-deriving the state from CNPG",
   resumeHandover: (c: ServiceContext) =>
     `freeze released mid-switchover: CNPG already replicates from ${c.handoverTo} with a demotion token; handing over again`,
+  restartedHandover: (c: ServiceContext) =>
+    `restarted mid-switchover (status role demoting): CNPG already follows ${c.cnpg.primary}; handing over again`,
+  handoverFailed: (c: ServiceContext) =>
+    `${handoverFailure(c)}; no newer epoch claimed anywhere: taking the primary role back${c.spec.safety === "lease" ? " once the lease is ours" : ""} (CNPG promoted again without a token)`,
+  switchoverRefused: (c: ServiceContext) => {
+    const o = activeOverride(c, "switchover");
+    const target = o?.region ?? "";
+    return `switchover override ${o?.id ?? ""} to ${target} refused: ${switchoverTargetProblem(c, target) ?? ""}`;
+  },
+  yield: (c: ServiceContext) =>
+    `region ${newerClaim(c, true)?.region} claims epoch ${newerClaim(c, true)?.epoch} (ours ${c.epoch}): closing the gate, fencing CNPG (our WAL may have diverged) and re-pointing it at the newer primary`,
+  unfenceReplica: (c: ServiceContext) =>
+    `CNPG now follows ${c.cnpg.primary} as a replica cluster (read-only): lifting the fence splitguard set, so it can stream again`,
 } as const;
 
 type Why = keyof typeof WHY;
@@ -364,12 +414,34 @@ const FOLLOW_NEWER = [
   { type: "event", params: { reason: "Demoted" } },
 ] as const;
 
-/** A primary (serving or at risk) that sees a newer claim closes its gate first, then yields. */
+/**
+ * A primary (serving or at risk) that sees a newer claim is a stale primary (DESIGN §7: it was
+ * away while another region promoted; its WAL may have diverged). Safety point, in this order:
+ * close the gate (no new writes through the service), fence CNPG (no writes at all, even from a
+ * client that bypasses the gate or if the gate patch fails), and only then re-point CNPG at the
+ * newer primary. The fence is lifted by `standby.following` (unfenceOwnReplica) once CNPG shows
+ * the cluster as a replica of that primary: a replica cluster is read-only, so from then on the
+ * fence protects nothing, and keeping it would make a later switchover back (failback) impossible.
+ */
 const PRIMARY_YIELDS = {
   guard: "newerPrimaryElsewhere",
   target: "#service.standby.following",
-  actions: ["closeGate", ...FOLLOW_NEWER],
+  actions: [
+    "closeGate",
+    "fenceCnpg",
+    { type: "decide", params: { to: "standby.following", why: "yield" } },
+    "demoteToNewer",
+    "followNewer",
+    { type: "event", params: { reason: "Demoted" } },
+  ],
 } as const;
+
+/** demoting → standby.promoting when the planned switchover failed (guard handoverFailed). */
+const RESUME_AFTER_HANDOVER = [
+  { type: "decide", params: { to: "standby.promoting", why: "handoverFailed" } },
+  "clearHandover",
+  { type: "event", params: { reason: "SwitchoverAbandoned" } },
+] as const;
 
 /** An operator promotes this standby (following or suspecting). */
 const OVERRIDE_PROMOTE = {
@@ -458,20 +530,69 @@ export const serviceMachine = setup({
         return true;
       return claimBeats(c.spec, s.region, s.epoch, c.primary, c.epoch);
     },
-    // An operator asked this primary to hand over to another region.
+    // An operator asked this primary to hand over to another region, and that region is there to
+    // take it: sighted, following us (standby at our epoch), its CNPG not fenced (switchoverRefusal).
     switchoverRequested: ({ context: c }) => {
       const o = activeOverride(c, "switchover");
-      if (o?.region === undefined || o.region === c.spec.region || !c.spec.regions.includes(o.region))
-        return false;
-      // Only hand over to a region that is there to take it: sighted, following us, not behind us.
-      const r = c.a?.peers[o.region]?.report;
-      return r?.role === "standby" && r.epoch === c.epoch;
+      return o?.region !== undefined && switchoverTargetProblem(c, o.region) === undefined;
     },
-    // The primary we follow has demoted for us and published its CNPG demotion token.
+    // A switchover to a target that cannot take it is refused up front, with the reason in words,
+    // instead of being accepted and stalling with no writable region (a fenced target never promotes).
+    switchoverRefused: ({ context: c }) => {
+      const o = activeOverride(c, "switchover");
+      return o !== undefined && switchoverTargetProblem(c, o.region ?? "") !== undefined;
+    },
+    // The primary we follow has demoted for us and published its CNPG demotion token. Never while
+    // our own CNPG is fenced: a fenced cluster runs no Postgres, so the promotion could not complete
+    // and the old primary, seeing our `promoting` claim, would follow it: no writable region at all.
     handoverToUs: ({ context: c }) => {
       const r = c.primary ? c.a?.peers[c.primary]?.report : undefined;
-      return r?.role === "demoting" && r.handoverTo === c.spec.region && r.demotionToken !== undefined;
+      return (
+        !c.cnpg.fenced &&
+        r?.role === "demoting" &&
+        r.handoverTo === c.spec.region &&
+        r.demotionToken !== undefined
+      );
     },
+    // Safety point (planned switchover that failed): the old primary takes its role back only when
+    // the target can no longer promote with our token (handoverFailure, decision.ts
+    // handoverTimeouts) and no region claims a newer epoch (checked first in `demoting`):
+    // - target lost for promoteAfter with our self-quorum throughout: the same evidence on which a
+    //   standby promotes over a lost primary. A target that did promote with our token and was cut
+    //   off since has, by the timing rule, fenced itself (no self-quorum, no ack from us) before
+    //   promoteAfter ran out, and a fenced region never resumes over a peer claiming primary
+    //   (canResume) nor promotes again without seeing our token, which we no longer publish.
+    // - target seen directly, every round for two full probe rounds, as a fenced standby at our
+    //   epoch, while we withdrew the token: a target that had read the token before the withdrawal
+    //   would be publishing `promoting` by the last of those rounds (it publishes on entry, and a
+    //   direct answer is fresh: it echoes our nonce), and a fenced one never takes it (handoverToUs).
+    // The token itself is single-use in CNPG (lastPromotionToken), but it is not what keeps the
+    // target from promoting after we resume: the evidence above is. Our promotion raises the epoch
+    // past every epoch we have seen, so a target that comes back sees our newer claim and follows.
+    // Lease mode: in addition, we promote only once our own compare-and-swap won the lease, so at
+    // most one of us holds the epoch we act on (lease-core.ts).
+    handoverFailed: ({ context: c }) => handoverFailure(c) !== undefined,
+    manualMode: ({ context: c }) => c.spec.safety === "manual",
+    // Held now by our own latest compare-and-swap (not a view from before the handover ran out).
+    leaseHeld: ({ context: c }) =>
+      c.lease?.held === true && c.lease.lastWriteOk === true && (c.lease.holdUntil ?? 0) > now(c),
+    // Restarted while handing over: status says demoting and CNPG already follows another region.
+    // Without this a restart forgot the target and followed it while it followed us: both waited.
+    restoredDemoting: ({ context: c }) =>
+      c.restored?.role === "demoting" &&
+      c.cnpg.role === "replica" &&
+      c.cnpg.primary !== undefined &&
+      c.cnpg.primary !== c.spec.region,
+    // CNPG shows the cluster as a replica of the primary we follow while a fence splitguard set
+    // (a stale primary's, see PRIMARY_YIELDS) is still on: lift it. A replica cluster is read-only;
+    // the fence only kept Postgres from running. An operator's fence (no fenced-by mark) is theirs.
+    unfenceOwnReplica: ({ context: c }) =>
+      c.cnpg.fenced &&
+      c.cnpg.fencedByUs === true &&
+      c.cnpg.role === "replica" &&
+      c.primary !== null &&
+      c.primary !== c.spec.region &&
+      c.cnpg.primary === c.primary,
     // An operator promotes this region: forced, or only when the primary is not sighted this round.
     promoteOverride: ({ context: c }) => {
       const o = activeOverride(c, "promote");
@@ -551,10 +672,15 @@ export const serviceMachine = setup({
       const lost: Record<string, number> = {};
       const following: Record<string, number> = {};
       const fenced: Record<string, number> = {};
+      const refusing: Record<string, number> = {};
       for (const p of peersOf(c.spec)) {
-        if (a.peers[p]!.lost) lost[p] = c.since.lost[p] ?? t;
-        if (a.peers[p]!.following) following[p] = c.since.following[p] ?? t;
-        if (a.peers[p]!.fencedSeen) fenced[p] = c.since.fenced[p] ?? t;
+        const f = a.peers[p]!;
+        if (f.lost) lost[p] = c.since.lost[p] ?? t;
+        if (f.following) following[p] = c.since.following[p] ?? t;
+        if (f.fencedSeen) fenced[p] = c.since.fenced[p] ?? t;
+        const r = f.direct ? ev.direct[p]?.heartbeat?.services[ev.service] : undefined;
+        if (r?.role === "standby" && r.cnpgFenced === true && r.epoch === c.epoch)
+          refusing[p] = c.since.refusing[p] ?? t;
       }
       const healthy = primaryHealthy(c.spec, a, c.lease);
       const witnessHealthy = c.spec.safety !== "lease" && healthy;
@@ -562,7 +688,7 @@ export const serviceMachine = setup({
         a,
         cnpg: ev.local.cnpg.role === "unknown" ? c.cnpg : ev.local.cnpg,
         overrides: ev.overrides,
-        since: { lost, following, fenced },
+        since: { lost, following, fenced, refusing },
         failsafe: c.spec.leaseFailsafe ? { ...c.failsafe, acks: directAcks(c, ev) } : c.failsafe,
         own: {
           selfQuorumSince: a.self.ok ? (c.own.selfQuorumSince ?? t) : null,
@@ -638,7 +764,7 @@ export const serviceMachine = setup({
     // freeze is still writable at the release. Loss time counted while frozen must not shorten a
     // standby's wait after it: every peer wait restarts at the release, so a standby waits the
     // whole promoteAfter and the old primary (whose own fence deadline is not reset) fences first.
-    restartPeerWaits: assign(() => ({ since: { lost: {}, following: {}, fenced: {} } })),
+    restartPeerWaits: assign(() => ({ since: { lost: {}, following: {}, fenced: {}, refusing: {} } })),
     takeSwitchover: assign(({ context: c }) => {
       const o = activeOverride(c, "switchover")!;
       return { handoverTo: o.region ?? null, handled: [...c.handled, o.id] };
@@ -647,6 +773,10 @@ export const serviceMachine = setup({
       handled: [...c.handled, activeOverride(c, "promote")!.id],
     })),
     clearHandover: assign({ handoverTo: null }),
+    handoverFromCnpg: assign(({ context: c }) => ({ handoverTo: c.cnpg.primary ?? null })),
+    takeRefusedSwitchover: assign(({ context: c }) => ({
+      handled: [...c.handled, activeOverride(c, "switchover")!.id],
+    })),
     // The status restored at start describes that start only: a later release from a freeze must
     // re-derive from CNPG alone (a stale "promoting" re-promoted a region over a newer primary).
     forgetRestored: assign({ restored: undefined }),
@@ -688,6 +818,7 @@ export const serviceMachine = setup({
         lost: resumed !== null && primary !== null ? { [primary]: resumed } : {},
         following: {},
         fenced: {},
+        refusing: {},
       },
       lastRoleChangeAt: r?.lastRoleChangeAt ?? null,
       handoverTo: null,
@@ -719,6 +850,15 @@ export const serviceMachine = setup({
           actions: [{ type: "decide", params: { to: "demoting", why: "resumeHandover" } }, "forgetRestored"],
         },
         {
+          guard: "restoredDemoting",
+          target: "demoting",
+          actions: [
+            "handoverFromCnpg",
+            { type: "decide", params: { to: "demoting", why: "restartedHandover" } },
+            "forgetRestored",
+          ],
+        },
+        {
           target: "standby.following",
           actions: [
             "clearHandover",
@@ -745,6 +885,15 @@ export const serviceMachine = setup({
                 actions: [
                   "takeSwitchover",
                   { type: "decide", params: { to: "demoting", why: "switchover" } },
+                ],
+              },
+              {
+                // Stays serving; the override is handled (rejected) and the reason goes to status.
+                guard: "switchoverRefused",
+                actions: [
+                  { type: "decide", params: { to: "primary.serving", why: "switchoverRefused" } },
+                  "takeRefusedSwitchover",
+                  { type: "event", params: { reason: "OverrideRejected" } },
                 ],
               },
               {
@@ -831,6 +980,14 @@ export const serviceMachine = setup({
                   "trackNewer",
                   "demoteToFollowed",
                   { type: "publish", params: { role: "standby", gate: "closed" } },
+                ],
+              },
+              {
+                guard: "unfenceOwnReplica",
+                actions: [
+                  { type: "decide", params: { to: "standby.following", why: "unfenceReplica" } },
+                  "unfenceCnpg",
+                  { type: "event", params: { reason: "Unfenced" } },
                 ],
               },
               {
@@ -932,8 +1089,35 @@ export const serviceMachine = setup({
               "clearHandover",
             ],
           },
-          // Republish every round: the demotion token appears in CNPG status after the demotion.
-          { actions: [{ type: "publish", params: { role: "demoting", gate: "closed" } }] },
+          // The handover failed (handoverFailed has the argument): take the role back. Witness
+          // mode promotes CNPG again at once (no token: a forced promotion of our own cluster, which
+          // is still on our timeline since nobody promoted). Lease mode first wins the lease.
+          // Manual mode waits in `demoting` for an operator (a promote override), as for any promotion.
+          {
+            guard: and(["handoverFailed", not("leaseMode"), not("manualMode")]),
+            target: "#service.standby.promoting",
+            actions: RESUME_AFTER_HANDOVER,
+          },
+          {
+            guard: and(["handoverFailed", "leaseMode", "leaseHeld"]),
+            target: "#service.standby.promoting",
+            actions: RESUME_AFTER_HANDOVER,
+          },
+          {
+            guard: and(["handoverFailed", "leaseMode"]),
+            actions: [
+              { type: "leaseGoal", params: { goal: "acquire" } },
+              { type: "publish", params: { role: "demoting", gate: "closed" } },
+            ],
+          },
+          // Republish every round: the demotion token appears in CNPG status after the demotion (and
+          // is withdrawn while the target is seen fenced).
+          {
+            actions: [
+              { type: "leaseGoal", params: { goal: "observe" } },
+              { type: "publish", params: { role: "demoting", gate: "closed" } },
+            ],
+          },
         ],
       },
     },

@@ -1,6 +1,9 @@
 // The invariants of DESIGN §8, checked on every run against the world's ground truth.
 import type { World } from "./world.ts";
 
+/** The bound invariant 5 checks, in words (printed by `simulate -o json` beside the figures). */
+export const PROMOTION_BOUND = "(promoteAfter + 2*probeInterval)/(1-d) + actuation";
+
 export const INVARIANTS = {
   "0-run-completes": "the run itself raises no error (a stray timer, a machine exception)",
   "1-single-writer": "never two regions writable for one service at the same instant",
@@ -8,8 +11,7 @@ export const INVARIANTS = {
   "3-unknown-never-counts":
     "every automatic promotion had a down-quorum of countable votes (or its lower-priority primary was seen following)",
   "4-witnesses-down-no-change": "witnesses down everywhere: no role changes",
-  "5-promotion-bound":
-    "primary lost: a standby is writable within (promoteAfter + 2*probeInterval)/(1-d) + actuation",
+  "5-promotion-bound": `primary lost: a standby is writable within ${PROMOTION_BOUND}`,
   "6-heal-converges": "after heal: exactly one primary, the others follow it",
   "7-no-flapping": "no automatic promotion within holdDown of losing the role; all healthy: zero transitions",
   "8-frozen-and-epochs": "frozen: no intents and no automatic transitions; epochs only increase",
@@ -35,15 +37,24 @@ export interface Expectations {
   readonly healedBy?: number | undefined;
 }
 
-export function promotionBoundMs(w: World): number {
+function actuationMs(w: World): number {
   const c = w.cfg;
-  const actuation =
-    c.actuation.promoteMs + c.actuation.gateMs + (c.safety === "lease" ? 2 * c.timing.probeTimeoutMs : 0);
-  // The standby waits promoteAfter on its own clock, which may run slow by up to maxClockDrift: in
-  // real time that is promoteAfter/(1-d) (as docs/safety.md states the bound). Leaving the factor
-  // out failed a witness run whose standby clock ran 1% slow by 0.08 s (seed 1002, path 138).
-  const d = c.lease.maxClockDrift;
-  return (c.timing.promoteAfterMs + 2 * c.timing.probeIntervalMs) / (1 - d) + actuation;
+  return (
+    c.actuation.promoteMs + c.actuation.gateMs + (c.safety === "lease" ? 2 * c.timing.probeTimeoutMs : 0)
+  );
+}
+
+/**
+ * The promotion bound at clock drift `d` (lease.maxClockDrift unless given). The standby waits
+ * promoteAfter on its own clock, which may run slow by up to d: in real time that is
+ * promoteAfter/(1-d), and its probe rounds (the one that first sees the loss, the one that finds
+ * the wait over) likewise take probeInterval/(1-d) each; actuation runs in real time. At d = 0 this
+ * is exactly the issue's `promoteAfter + 2*probeInterval + actuation` (docs/safety.md). Leaving the
+ * factor out failed a witness run whose standby clock ran 1% slow by 0.08 s (seed 1002, path 138).
+ */
+export function promotionBoundMs(w: World, d = w.cfg.lease.maxClockDrift): number {
+  const t = w.cfg.timing;
+  return (t.promoteAfterMs + 2 * t.probeIntervalMs) / (1 - d) + actuationMs(w);
 }
 
 /** How long after the last fault healed every region must have converged. */

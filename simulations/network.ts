@@ -23,6 +23,8 @@ interface Link {
   down: number;
   loss: number[];
   readonly latency: number;
+  /** The node it leads to (packet() checks it without a second lookup). */
+  readonly target: Node;
 }
 
 interface Node {
@@ -33,6 +35,8 @@ interface Node {
 
 export class Network {
   private readonly node = new Map<string, Node>();
+  /** siteFor's answers by witness, then asker (fixed once built: sites and locations never move). */
+  private readonly sites = new Map<string, Map<string, string>>();
 
   constructor(
     nodes: readonly NodeSpec[],
@@ -47,7 +51,12 @@ export class Network {
     for (const a of all)
       for (const b of all)
         if (a.id !== b.id)
-          this.node.get(a.id)!.out.set(b.id, { down: 0, loss: [], latency: latencyFor(a.loc, b.loc) });
+          this.node.get(a.id)!.out.set(b.id, {
+            down: 0,
+            loss: [],
+            latency: latencyFor(a.loc, b.loc),
+            target: this.node.get(b.id)!,
+          });
   }
 
   nodes(): string[] {
@@ -60,11 +69,19 @@ export class Network {
 
   /** The site of witness `w` that `asker` reaches: same location first, else the first site. */
   siteFor(w: string, asker: string): string {
+    let byAsker = this.sites.get(w);
+    const known = byAsker?.get(asker);
+    if (known !== undefined) return known;
     const spec = this.witnesses.find((x) => x.name === w);
     if (!spec) throw new Error(`unknown witness ${w}`);
     const here = this.locOf(asker);
-    const l = spec.sites.includes(here) ? here : spec.sites[0]!;
-    return siteId(w, l);
+    const site = siteId(w, spec.sites.includes(here) ? here : spec.sites[0]!);
+    if (byAsker === undefined) {
+      byAsker = new Map();
+      this.sites.set(w, byAsker);
+    }
+    byAsker.set(asker, site);
+    return site;
   }
 
   sitesOf(w: string): string[] {
@@ -98,19 +115,26 @@ export class Network {
   /** One packet from -> to: delivered, and after how long (ms, virtual). */
   packet(from: string, to: string): number | undefined {
     const a = this.node.get(from)!;
-    if (a.down > 0) return undefined;
-    const l = a.out.get(to)!;
-    if (l.down > 0 || this.node.get(to)!.down > 0) return undefined;
+    return this.deliver(a, a.out.get(to)!);
+  }
+
+  private deliver(from: Node, l: Link): number | undefined {
+    if (from.down > 0 || l.down > 0 || l.target.down > 0) return undefined;
     for (const x of l.loss) if (this.rng.next() < x) return undefined;
     return l.latency * (1 + 0.2 * this.rng.next());
   }
 
   /** A request/response exchange with `attempts` tries; the round trip time or undefined. */
   exchange(from: string, to: string, attempts: number, perTryTimeout: number): number | undefined {
+    // Both directions looked up once: this runs for every probe of every round.
+    const a = this.node.get(from)!;
+    const out = a.out.get(to)!;
+    const b = out.target;
+    const ret = b.out.get(from)!;
     let spent = 0;
     for (let i = 0; i < attempts; i++) {
-      const there = this.packet(from, to);
-      const back = there === undefined ? undefined : this.packet(to, from);
+      const there = this.deliver(a, out);
+      const back = there === undefined ? undefined : this.deliver(b, ret);
       if (there !== undefined && back !== undefined && there + back <= perTryTimeout)
         return spent + there + back;
       spent += perTryTimeout;

@@ -30,7 +30,8 @@ export interface ProbeWorld {
 }
 
 export class SimProber {
-  private readonly infraDownUntil = new Map<string, number>();
+  /** Per witness site, per target: until when the site's infra cache holds the target as down. */
+  private readonly infraDownUntil = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly net: Network,
@@ -42,34 +43,50 @@ export class SimProber {
   /** Can `site` (a witness resolver) get an answer from `target`'s responder, by its own retries? */
   private resolve(site: string, target: string): "ok" | "servfail" {
     const t = this.virtualNow();
-    const k = `${site}|${target}`;
-    if ((this.infraDownUntil.get(k) ?? -1) > t) return "servfail";
+    let cache = this.infraDownUntil.get(site);
+    if (cache === undefined) {
+      cache = new Map();
+      this.infraDownUntil.set(site, cache);
+    }
+    if ((cache.get(target) ?? -1) > t) return "servfail";
     const rtt = this.net.exchange(site, target, 3, this.p.resolverGiveUpMs / 3);
     if (rtt === undefined) {
-      this.infraDownUntil.set(k, t + this.p.infraCacheMs);
+      cache.set(target, t + this.p.infraCacheMs);
       return "servfail";
     }
     return "ok";
+  }
+
+  /**
+   * A peer's heartbeat as served during this round. Nothing changes while a round is computed (it
+   * runs synchronously at one virtual instant), so each peer's is built once per round, not once
+   * per path that reaches it.
+   */
+  private beat(beats: Map<string, RegionHeartbeat | undefined>, peer: string): RegionHeartbeat | undefined {
+    if (beats.has(peer)) return beats.get(peer);
+    const b = this.world.heartbeat(peer);
+    beats.set(peer, b);
+    return b;
   }
 
   round(region: string, n: number, startedAt: number, completedAt: number): EvidenceRound {
     const attempts = 1 + this.p.retries;
     const perTry = this.p.timeoutMs / attempts;
     const peers = this.world.regions.filter((r) => r !== region);
+    const beats = new Map<string, RegionHeartbeat | undefined>();
     const witnesses: WitnessResult[] = this.p.witnesses.map((w) => {
       const site = this.net.siteFor(w, region);
-      const reach = () => this.net.exchange(region, site, attempts, perTry);
-      const selfRtt = reach();
+      const selfRtt = this.net.exchange(region, site, attempts, perTry);
       const selfOk = selfRtt !== undefined && this.resolve(site, region) === "ok";
       const votes: Record<string, PeerVote> = {};
       for (const p of peers) {
-        const rtt = reach();
+        const rtt = this.net.exchange(region, site, attempts, perTry);
         if (rtt === undefined) {
           votes[p] = { vote: "unknown", detail: "timeout" };
           continue;
         }
         const r = this.resolve(site, p);
-        if (r === "ok") votes[p] = { vote: "up", heartbeat: this.world.heartbeat(p) };
+        if (r === "ok") votes[p] = { vote: "up", heartbeat: this.beat(beats, p) };
         else if (this.p.resolverGiveUpMs + rtt < this.p.timeoutMs)
           votes[p] = { vote: "down", detail: "SERVFAIL" };
         else votes[p] = { vote: "unknown", detail: "timeout (resolver still trying)" };
@@ -87,7 +104,7 @@ export class SimProber {
       direct[p] =
         rtt === undefined
           ? { reachable: false, detail: "timeout" }
-          : { reachable: true, heartbeat: this.world.heartbeat(p) };
+          : { reachable: true, heartbeat: this.beat(beats, p) };
     }
     return {
       region,

@@ -9,6 +9,7 @@ import {
   settleMs,
   type Violation,
 } from "./invariants.ts";
+import { addBoundRun, type BoundFigures, mergeBoundFigures, noBoundFigures } from "./promotion-bound.ts";
 import { faultEnd } from "./schedule.ts";
 import type { Safety } from "./sim-config.ts";
 import { type SimConfig, World } from "./world.ts";
@@ -58,6 +59,8 @@ export interface Summary {
     Record<InvariantId, { count: number; examples: { seed: number; at: number; detail: string }[] }>
   >;
   promotionMs: { count: number; p50: number | null; p99: number | null; max: number | null };
+  /** Those promotion times against the bound invariant 5 checks (promotion-bound.ts). */
+  promotionBound: BoundFigures;
   transitionsPerRun: { mean: number; max: number };
   /** Restarted controllers that resumed a promotion wait from status (resume-wait.ts), and in how many runs. */
   resumedWaits: { count: number; runs: number };
@@ -113,6 +116,7 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
   let simulated = 0;
   const resumed = { count: 0, runs: 0 };
   let failure: Summary["failure"] = null;
+  let bound = noBoundFigures();
   const t0 = performance.now();
   await fc.check(
     fc.asyncProperty(arb, async (c) => {
@@ -126,7 +130,10 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
       transitions.push(out.transitions);
       resumed.count += out.world.resumes.length;
       if (out.world.resumes.length > 0) resumed.runs += 1;
-      if (out.promotionMs !== null) promo.push(out.promotionMs);
+      if (out.promotionMs !== null) {
+        promo.push(out.promotionMs);
+        bound = addBoundRun(bound, out.world, c.seed, out.promotionMs);
+      }
       // Counted in runs: one per invariant a run broke, however often it broke it (its first example).
       const firsts = new Map<InvariantId, Violation>();
       for (const v of out.violations) if (!firsts.has(v.invariant)) firsts.set(v.invariant, v);
@@ -161,6 +168,7 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
       p99: quantile(promo, 0.99),
       max: promo.at(-1) ?? null,
     },
+    promotionBound: bound,
     transitionsPerRun: {
       mean: transitions.length ? transitions.reduce((a, b) => a + b, 0) / transitions.length : 0,
       max: transitions.length ? Math.max(...transitions) : 0,
@@ -236,6 +244,7 @@ export function mergeSummaries(parts: Summary[]): Summary {
   }
   out.simulatedToWall = out.wallMs > 0 ? out.simulatedMs / out.wallMs : 0;
   out.transitionsPerRun = { mean: out.runs ? tSum / out.runs : 0, max: tMax };
+  out.promotionBound = parts.map((p) => p.promotionBound).reduce(mergeBoundFigures, noBoundFigures());
   // Quantiles across workers: exact max; p50/p99 as the worst worker's (conservative).
   const nn = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
   out.promotionMs = {

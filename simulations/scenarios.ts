@@ -2,6 +2,7 @@
 // must show; regression cases found by the random runs are appended at the end, unchanged.
 
 import { FAILSAFE_SCENARIOS } from "./failsafe-scenarios.ts";
+import { FREEZE_SCENARIOS } from "./freeze-scenarios.ts";
 import { caseConfig, type ScheduleCase } from "./generate.ts";
 import type { Expectations, InvariantId } from "./invariants.ts";
 import { RESUME_SCENARIOS } from "./resume-scenarios.ts";
@@ -22,6 +23,8 @@ export interface Scenario {
 
 const MIN = 60_000;
 const H = 3_600_000;
+/** After the switchover override: eu has demoted and published its token, us has not promoted yet. */
+const SWITCHOVER_CRASH_MS = 6_000;
 
 function promotions(w: World): number {
   return w.promotions.length;
@@ -183,6 +186,39 @@ export const SCENARIOS: readonly Scenario[] = [
         w.cfg.safety === "manual" || w.final.get("eu")!.writable
           ? []
           : ["eu did not become primary again after failback"],
+    },
+  ),
+  simple(
+    "switchover-target-dies",
+    "an operator switches eu to us and us dies for good mid-handover: eu takes its role back after promoteAfter (demoting is bounded), one writer at every instant",
+    () => [
+      { kind: "switchover", to: "us", at: 10 * MIN },
+      { kind: "crash", region: "us", at: 10 * MIN + SWITCHOVER_CRASH_MS, for: 10 * H },
+    ],
+    {
+      check: (w) =>
+        w.cfg.safety === "manual" || w.final.get("eu")!.writable
+          ? []
+          : ["eu did not take its role back after the switchover target died"],
+    },
+  ),
+  simple(
+    "restart-mid-switchover",
+    "eu's controller restarts while it hands over to us: it resumes handing over (status demoting, CNPG following us) instead of waiting out promoteAfter",
+    () => [
+      { kind: "switchover", to: "us", at: 10 * MIN },
+      // Right after eu demoted (10:01.9), before us could read the token (eu's node is down meanwhile).
+      { kind: "restart", region: "eu", at: 10 * MIN + 2_500, for: 2_000 },
+    ],
+    {
+      // Before the fix eu forgot the target and followed us while us followed eu; eu took the role
+      // back only after promoteAfter (two promotions, the switchover 5 min late or never).
+      check: (w) => {
+        const p = w.promotions.map((x) => `${x.region}@${Math.round(x.at / 1000)}s`);
+        return p.length === 1 && p[0]!.startsWith("us@") && w.promotions[0]!.at < 12 * MIN
+          ? []
+          : [`expected one promotion, us's, within 2 min of the switchover; saw ${p.join(", ") || "none"}`];
+      },
     },
   ),
   simple(
@@ -484,7 +520,14 @@ export function regressionScenarios(): Scenario[] {
 }
 
 export function allScenarios(): Scenario[] {
-  return [...SCENARIOS, ...FAILSAFE_SCENARIOS, ...RESUME_SCENARIOS, ...regressionScenarios(), ...SHRUNK];
+  return [
+    ...SCENARIOS,
+    ...FAILSAFE_SCENARIOS,
+    ...FREEZE_SCENARIOS,
+    ...RESUME_SCENARIOS,
+    ...regressionScenarios(),
+    ...SHRUNK,
+  ];
 }
 
 export function findScenario(name: string): Scenario | undefined {

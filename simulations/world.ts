@@ -6,7 +6,7 @@
 import { type Actor, createActor } from "xstate";
 import type { Intent } from "../machines/intents.ts";
 import { serviceMachine } from "../machines/service-machine.ts";
-import { type ServiceStatus, stateName, statusOf } from "../machines/status.ts";
+import { type ServiceSnapshot, type ServiceStatus, stateName, statusOf } from "../machines/status.ts";
 import type { ServiceSpec } from "../src/core/decision.ts";
 import {
   type CnpgStatus,
@@ -29,7 +29,7 @@ import {
   statusWriteDue,
 } from "../src/runtime/service-status.ts";
 import { EventQueue } from "./event-queue.ts";
-import { SimLeaseTransport } from "./lease-sim-transport.ts";
+import { InFlight, SimLeaseTransport } from "./lease-sim-transport.ts";
 import { Network, type WitnessSpec } from "./network.ts";
 import { Rng } from "./prng.ts";
 import { SimProber } from "./prober.ts";
@@ -164,8 +164,10 @@ class RegionSim {
   gateOpen = false;
   cnpg: CnpgStatus;
   replicaUnhealthy = 0;
-  /** The machine's status after its latest step (for the audit, samples and final state). */
-  status: ServiceStatus | undefined;
+  /** The last snapshot of its controller (kept after a stop, for the audit, samples and final state). */
+  snapshot: ServiceSnapshot | undefined;
+  private statusFor: ServiceSnapshot | undefined;
+  private statusMemo: ServiceStatus | undefined;
   /**
    * The FailoverService status as last written, stored as JSON like the API server stores it: what
    * a restarted controller restores from. Written at the end of a round, only on change or every
@@ -189,6 +191,18 @@ class RegionSim {
   ) {
     this.cnpg = cnpg;
     this.physicalClock = clock;
+  }
+
+  /**
+   * The status the controller would write for its last snapshot. Built when read (a restart, an
+   * audit, a sample), not on every snapshot: most snapshots are never asked for it.
+   */
+  get status(): ServiceStatus | undefined {
+    if (this.snapshot !== this.statusFor) {
+      this.statusFor = this.snapshot;
+      this.statusMemo = this.snapshot && statusOf(this.snapshot);
+    }
+    return this.statusMemo;
   }
 }
 
@@ -297,8 +311,11 @@ export class World {
     if (!reg.up || !reg.controllerUp) return undefined;
     // Lease mode: whether the region's last lease round read a majority, as of this answer (the
     // real responder serves the lease driver's current view the same way).
-    const lm = reg.inc?.driver?.view().reachesMajority;
-    const published = reg.published && lm != null ? { ...reg.published, leaseMajority: lm } : reg.published;
+    // (The driver's state holds it; its full view() is not needed for this one field.)
+    const lm = reg.inc?.driver?.snapshot().reach.majority;
+    const withLm = reg.published && lm != null ? { ...reg.published, leaseMajority: lm } : reg.published;
+    // The CNPG fence as of this answer, as the real runtime refreshes it every round (cf=yes).
+    const published = withLm && { ...withLm, cnpgFenced: reg.cnpg.fenced || undefined };
     return {
       region: r,
       incarnation: reg.incarnations,
@@ -354,6 +371,9 @@ export class World {
       conditions: [],
     };
     if (this.cfg.safety === "lease") {
+      const flight = new InFlight(() => {
+        this.asyncSettled = true;
+      });
       driver = new LeaseDriver({
         params: {
           self: reg.name,
@@ -371,9 +391,7 @@ export class World {
               this.net,
               this.q,
               clock,
-              () => {
-                this.asyncSettled = true;
-              },
+              flight,
             ),
         ),
         clock,
@@ -397,9 +415,8 @@ export class World {
     actor.subscribe({
       next: (s) => {
         if (inc.stopped) return;
-        const st = statusOf(s);
-        reg.status = st;
-        this.epochs.push({ at: this.q.now, region: reg.name, epoch: st.epoch });
+        reg.snapshot = s;
+        this.epochs.push({ at: this.q.now, region: reg.name, epoch: s.context.epoch });
         const name = stateName(s);
         if (name !== reg.state) {
           const from = reg.state;
@@ -509,13 +526,13 @@ export class World {
         break;
       case "fenceCnpg":
         this.later(a.fenceMs, () => {
-          reg.cnpg = { ...reg.cnpg, fenced: true };
+          reg.cnpg = { ...reg.cnpg, fenced: true, fencedByUs: true };
           this.notifyCnpg(reg);
         });
         break;
       case "unfenceCnpg":
         this.later(a.fenceMs, () => {
-          reg.cnpg = { ...reg.cnpg, fenced: false };
+          reg.cnpg = { ...reg.cnpg, fenced: false, fencedByUs: false };
           this.notifyCnpg(reg);
         });
         break;
@@ -548,7 +565,9 @@ export class World {
           const same = !was && reg.cnpg.primary === i.primary;
           reg.cnpg = {
             role: "replica",
-            fenced: false,
+            // Re-pointing a cluster leaves its annotations alone: a fenced one stays fenced (CNPG).
+            fenced: reg.cnpg.fenced,
+            fencedByUs: reg.cnpg.fencedByUs,
             primary: i.primary,
             demotionToken: was
               ? `token-${reg.name}-${Math.round(this.q.now)}`

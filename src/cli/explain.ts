@@ -37,6 +37,10 @@ function roleSentence(v: ServiceView, state: string): string {
       return `demoting${at}: handing over to ${v.switchoverTarget ?? "the switchover target"}`;
     case "frozen":
       return `frozen${at}: a freeze override holds every automatic transition`;
+    case "stateless.serving":
+      return "stateless (roundRobin, no CNPG cluster): this region answers with its own targets and those of every peer it sights with targets; nothing is promoted, fenced or gated";
+    case "stateless.noTargets":
+      return "stateless (roundRobin, no CNPG cluster), without targets: this region is left out of every answer";
     default:
       return `${state}${at}`;
   }
@@ -68,9 +72,14 @@ function evidenceLines(v: ServiceView, now: number): string[] {
         p.seen ? `seen ${p.seen}` : undefined,
         p.direct === undefined ? undefined : p.direct ? "answered directly" : "no direct answer",
         p.lostSince !== undefined ? `lost every round since ${stamp(p.lostSince, now)}` : undefined,
-        p.role
-          ? `last reported ${p.role}${p.epoch !== undefined ? ` at epoch ${p.epoch}` : ""}${p.gate ? `, gate ${p.gate}` : ""}`
-          : undefined,
+        // A stateless service's heartbeat says primary at epoch 0 for "serving": only the gate means anything.
+        v.state?.startsWith("stateless.") && p.gate
+          ? p.gate === "open"
+            ? "last reported targets (in the answer)"
+            : "last reported no targets (left out)"
+          : p.role
+            ? `last reported ${p.role}${p.epoch !== undefined ? ` at epoch ${p.epoch}` : ""}${p.gate ? `, gate ${p.gate}` : ""}`
+            : undefined,
         p.votes ??
           (v.witnesses.length
             ? `${downVotes(v, p.region)} of ${configuredWitnesses(v)} witnesses vote it down`
@@ -168,6 +177,12 @@ function changeLines(
           : `It serves again only after being healthy for two rounds with every peer reporting a claim no newer than epoch ${v.epoch ?? "?"}.`,
         "If a peer reports a newer epoch it follows that peer instead; its data may have diverged, so re-clone it before it rejoins.",
       ];
+    case "stateless.serving":
+      return [
+        "This region leaves every answer in the first round its target source gives no address; a peer leaves this region's answer in the first round no path sights it.",
+      ];
+    case "stateless.noTargets":
+      return ["This region joins every answer in the first round its target source gives an address."];
     case "demoting":
       return [
         `Complete when ${v.switchoverTarget ?? "the target"} promotes with the published demotion token and reports a newer epoch; ${self} then follows it.`,

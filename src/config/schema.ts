@@ -3,20 +3,16 @@
 // rejection names the field path and the reason; see load.ts for how paths map to file lines.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { LABEL } from "./dns-label.ts";
+import { LABEL, MAX_HOST_NAME, MAX_REGION_NAME } from "./dns-label.ts";
 import { parseEndpoint } from "./endpoint.ts";
-
-export { type Endpoint, parseEndpoint } from "./endpoint.ts";
 
 /*
  * Length limits that keep every name and TXT string splitguard generates on the wire (found in
- * review): `localtargets-<host>` must stay a 63-octet label, so hosts have at most 50 characters;
- * the per-service heartbeat's first TXT string (region, service, a nonce of up to 32, handover
- * region, role, epoch) must fit 255 octets, so regions have at most 24; and
+ * review): hosts and regions in dns-label.ts (shared with the CRDs); and
  * `<nonce>.<service>.<region>.hb.<zone>` must fit 255 octets, so the zone has at most 140.
  */
-export const MAX_REGION_NAME = 24;
-export const MAX_HOST_NAME = 50;
+export { MAX_HOST_NAME, MAX_REGION_NAME } from "./dns-label.ts";
+export { type Endpoint, parseEndpoint } from "./endpoint.ts";
 export const MAX_ZONE_NAME = 140;
 
 const label = (what: string) =>

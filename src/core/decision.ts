@@ -171,3 +171,41 @@ export function summarize(spec: ServiceSpec, a: Assessment | null, lease: LeaseV
     replicaHealthy: a?.replicaHealthy ?? null,
   };
 }
+
+/**
+ * Why a planned switchover from this primary (at `ownEpoch`) to `target` must be refused now, in
+ * words; undefined when the target is ready to take over. Shared by the service machine and the
+ * Kubernetes override executor, so both refuse for the same reasons. The target must be seen
+ * (`report` is its latest per-service heartbeat, undefined when no path carried one this round),
+ * follow us (standby at our epoch: a region behind us lacks our latest writes, one ahead of us
+ * knows a primary we do not), and run Postgres (not fenced: a fenced cluster cannot promote, and a
+ * switchover accepted to it stalled with no writable region, found by the e2e tier).
+ */
+export function switchoverRefusal(
+  target: string,
+  report: PeerServiceReport | undefined,
+  ownEpoch: number,
+): string | undefined {
+  if (!report) return `target ${target} is not seen by any path (unknown or lost): it cannot take over`;
+  if (report.cnpgFenced)
+    return `target ${target}'s CNPG cluster is fenced (cnpg.io/fencedInstances): it runs no Postgres and cannot promote; lift the fence first`;
+  if (report.role !== "standby")
+    return `target ${target} reports ${report.role}, not standby: only a following standby can take over`;
+  if (report.epoch !== ownEpoch)
+    return `target ${target} follows epoch ${report.epoch}, not ours (${ownEpoch}): it is not replicating from this primary`;
+  return undefined;
+}
+
+/**
+ * How long a primary that began a planned switchover (`demoting`) waits for its target before it
+ * takes its role back (DESIGN §4 `demoting`, docs/state-machine.md):
+ * - lostMs: the target lost (voted down by a witness quorum, sighted by no path) in every round for
+ *   promoteAfter, our own self-quorum holding throughout: exactly the wait after which a standby
+ *   may promote over a lost primary, so by the timing rule a target that promoted with our token
+ *   and was cut off since has fenced itself before we resume.
+ * - refusedMs: the target seen directly in every round as a standby at our epoch whose CNPG is
+ *   fenced (it cannot promote), for two full probe rounds after we withdrew the demotion token.
+ */
+export function handoverTimeouts(t: ServiceTiming): { readonly lostMs: number; readonly refusedMs: number } {
+  return { lostMs: t.promoteAfterMs, refusedMs: 2 * (t.probeIntervalMs + t.probeTimeoutMs) };
+}

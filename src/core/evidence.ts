@@ -33,6 +33,12 @@ export interface PeerServiceReport {
    * `false`, read directly from the peer (lease-failsafe.ts).
    */
   readonly leaseMajority?: boolean | undefined;
+  /**
+   * The region's CNPG cluster carries the fence annotation (`cf=yes`; absent: not fenced). A fenced
+   * cluster runs no Postgres, so it cannot take over: a switchover to it is refused up front
+   * (switchoverRefusal in decision.ts) instead of being accepted and stalling.
+   */
+  readonly cnpgFenced?: boolean | undefined;
 }
 
 /** A signed region heartbeat, as read directly or through a witness. */
@@ -74,6 +80,11 @@ export interface CnpgStatus {
   readonly role: "primary" | "replica" | "unknown";
   /** `cnpg.io/fencedInstances: '["*"]'` is set. */
   readonly fenced: boolean;
+  /**
+   * The fence was set by splitguard (`splitguard.io/fenced-by: splitguard` beside it), not by an
+   * operator. The machine only ever lifts its own fences: an operator's fence stays until they lift it.
+   */
+  readonly fencedByUs?: boolean | undefined;
   /** `spec.replica.primary`: the region the cluster believes is primary. */
   readonly primary?: string | undefined;
   readonly demotionToken?: string | undefined;

@@ -5,7 +5,7 @@
 //       "v=sg1 t=region r=<region> n=<nonce> inc=<incarnation> sv=<services digest> ns=<count>"
 //       "mac=<b64url>"
 //   <nonce>.<service>.<region>.hb.Z TXT
-//       "v=sg1 t=service r=<region> s=<service> n=<nonce> inc=<inc> role=<role> epoch=<n> gate=<open|closed> [ho=<region>] [lm=<yes|no>]"
+//       "v=sg1 t=service r=<region> s=<service> n=<nonce> inc=<inc> role=<role> epoch=<n> gate=<open|closed> [ho=<region>] [lm=<yes|no>] [cf=yes]"
 //       "lt=<addr>,<addr>,..." ...  (localtargets-<host>, whole addresses per string, ≤ 250 octets each)
 //       "tok=<chunk>" ...           (the CNPG demotion token, split into ≤ 250-octet strings, in order)
 //       "mac=<b64url>"
@@ -42,6 +42,8 @@ export interface ServiceState {
   readonly localTargets: readonly string[];
   /** Lease mode: the last lease round read a majority of the lease witnesses (`lm=`; absent: not said). */
   readonly leaseMajority?: boolean | undefined;
+  /** The region's CNPG cluster is fenced (`cf=yes`; absent: not fenced). */
+  readonly cnpgFenced?: boolean | undefined;
 }
 
 export interface RegionHeartbeatRecord {
@@ -116,6 +118,7 @@ function stateLine(s: ServiceState): string {
     s.demotionToken ?? "",
     // Appended only when said, so digests of services that do not say it stay as they were.
     ...(s.leaseMajority === undefined ? [] : [s.leaseMajority ? "lm=yes" : "lm=no"]),
+    ...(s.cnpgFenced ? ["cf=yes"] : []),
   ].join(" ");
 }
 
@@ -153,7 +156,7 @@ export function signHeartbeat(hb: Heartbeat, keyInput: HeartbeatKeyInput, zone: 
     );
   } else {
     strings.push(
-      `v=sg1 t=service r=${hb.region} s=${hb.service} n=${hb.nonce} inc=${hb.incarnation} role=${hb.role} epoch=${hb.epoch} gate=${hb.gateOpen ? "open" : "closed"}${hb.handoverTo ? ` ho=${hb.handoverTo}` : ""}${hb.leaseMajority === undefined ? "" : ` lm=${hb.leaseMajority ? "yes" : "no"}`}`,
+      `v=sg1 t=service r=${hb.region} s=${hb.service} n=${hb.nonce} inc=${hb.incarnation} role=${hb.role} epoch=${hb.epoch} gate=${hb.gateOpen ? "open" : "closed"}${hb.handoverTo ? ` ho=${hb.handoverTo}` : ""}${hb.leaseMajority === undefined ? "" : ` lm=${hb.leaseMajority ? "yes" : "no"}`}${hb.cnpgFenced ? " cf=yes" : ""}`,
     );
     strings.push(...packList("lt=", hb.localTargets));
     const tok = hb.demotionToken ?? "";
@@ -237,13 +240,15 @@ export function verifyHeartbeat(
   const gate = f.get("gate");
   const ho = f.get("ho");
   const lm = f.get("lm");
+  const cf = f.get("cf");
   if (
     !LABEL.test(service) ||
     !ROLES.includes(role) ||
     !/^\d{1,15}$/.test(epochText) ||
-    f.size !== 9 + (ho === undefined ? 0 : 1) + (lm === undefined ? 0 : 1) ||
+    f.size !== 9 + (ho === undefined ? 0 : 1) + (lm === undefined ? 0 : 1) + (cf === undefined ? 0 : 1) ||
     (ho !== undefined && !LABEL.test(ho)) ||
-    (lm !== undefined && lm !== "yes" && lm !== "no")
+    (lm !== undefined && lm !== "yes" && lm !== "no") ||
+    (cf !== undefined && cf !== "yes")
   )
     return fail("malformed service heartbeat");
   if (gate !== "open" && gate !== "closed") return fail("malformed gate");
@@ -276,6 +281,7 @@ export function verifyHeartbeat(
       ...(token ? { demotionToken: token } : {}),
       ...(ho ? { handoverTo: ho } : {}),
       ...(lm === undefined ? {} : { leaseMajority: lm === "yes" }),
+      ...(cf === "yes" ? { cnpgFenced: true } : {}),
     },
   };
 }
@@ -290,6 +296,7 @@ export function toPeerServiceReport(s: ServiceState): PeerServiceReport {
     ...(s.demotionToken ? { demotionToken: s.demotionToken } : {}),
     ...(s.handoverTo ? { handoverTo: s.handoverTo } : {}),
     ...(s.leaseMajority === undefined ? {} : { leaseMajority: s.leaseMajority }),
+    ...(s.cnpgFenced ? { cnpgFenced: true } : {}),
   };
 }
 

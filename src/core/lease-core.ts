@@ -133,13 +133,19 @@ export interface MajorityValue {
 /** The value a majority of witnesses showed when last read, if there is one. */
 export function majorityValue(p: LeaseParams, s: LeaseState): MajorityValue | undefined {
   const q = majority(p);
-  for (const o of s.observed) {
-    if (o.value === undefined) continue;
-    const same = s.observed.filter((x) => x.value !== undefined && sameLeaseValue(x.value, o.value ?? null));
-    if (same.length >= q) {
-      const times = same.map((x) => x.firstSeenAt).sort((a, b) => a - b);
-      return { value: o.value, since: times[q - 1]!, on: same.length };
-    }
+  const obs = s.observed;
+  for (const o of obs) {
+    const v = o.value;
+    if (v === undefined) continue;
+    // Counted first, the sighting times collected only for the value that has a majority: this
+    // runs on every lease round and every view, and most values have none.
+    let on = 0;
+    for (const x of obs) if (x.value !== undefined && sameLeaseValue(x.value, v)) on += 1;
+    if (on < q) continue;
+    const times: number[] = [];
+    for (const x of obs) if (x.value !== undefined && sameLeaseValue(x.value, v)) times.push(x.firstSeenAt);
+    times.sort((a, b) => a - b);
+    return { value: v, since: times[q - 1]!, on };
   }
   return undefined;
 }

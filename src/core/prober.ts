@@ -174,6 +174,7 @@ export class Prober {
           handoverTo: r.handoverTo,
           localTargets: r.localTargets,
           leaseMajority: r.leaseMajority,
+          cnpgFenced: r.cnpgFenced,
         }));
         // Cache only a complete, consistent view: fetched after the heartbeat that named `digest`
         // and hashing to it. Anything else is fetched again next round rather than trusted later.

@@ -37,6 +37,7 @@ export function serviceState(s: PublishedService): ServiceState {
     handoverTo: s.handoverTo,
     localTargets: s.localTargets ?? [],
     ...(s.leaseMajority === undefined ? {} : { leaseMajority: s.leaseMajority }),
+    ...(s.cnpgFenced ? { cnpgFenced: true } : {}),
   };
 }
 

@@ -7,6 +7,12 @@ import type { KubeObject } from "./kube-client.ts";
 import { done, type ReconcileResult, requeueAfter } from "./reconcile-result.ts";
 
 export const FENCED_INSTANCES = "cnpg.io/fencedInstances";
+/**
+ * Set beside the fence when splitguard fences (value "splitguard"): the machine lifts only its own
+ * fences (a stale primary's, once CNPG shows it as a replica of the new primary); a fence an
+ * operator set (`kubectl cnpg fencing on`, no such mark) stays until the operator lifts it.
+ */
+export const FENCED_BY = "splitguard.io/fenced-by";
 /** The fencing epoch splitguard recorded with the last promotion of this cluster. */
 export const EPOCH_ANNOTATION = "splitguard.io/epoch";
 
@@ -15,16 +21,25 @@ export interface ClusterView {
   /** spec.replica.primary: the cluster (by CNPG name) that is primary in the distributed topology. */
   readonly primary: string | undefined;
   readonly self: string | undefined;
+  /** spec.replica.source: the external cluster this one streams from while it is a replica. */
+  readonly source: string | undefined;
+  /** The names of spec.externalClusters. */
+  readonly externalClusters: readonly string[];
   readonly promotionToken: string | undefined;
   readonly demotionToken: string | undefined;
   readonly fenced: boolean;
+  /** The fence carries splitguard's FENCED_BY mark. */
+  readonly fencedByUs: boolean;
   readonly epoch: number | undefined;
   /** status.phase, for the event messages. */
   readonly phase: string | undefined;
 }
 
 export function viewCluster(c: KubeObject): ClusterView {
-  const spec = (c.spec ?? {}) as { replica?: { primary?: string; self?: string; promotionToken?: string } };
+  const spec = (c.spec ?? {}) as {
+    replica?: { primary?: string; self?: string; source?: string; promotionToken?: string };
+    externalClusters?: { name?: string }[];
+  };
   const status = (c.status ?? {}) as { demotionToken?: string; phase?: string };
   const ann = c.metadata.annotations ?? {};
   const fenced = ann[FENCED_INSTANCES];
@@ -33,9 +48,12 @@ export function viewCluster(c: KubeObject): ClusterView {
     name: c.metadata.name,
     primary: spec.replica?.primary,
     self: spec.replica?.self ?? c.metadata.name,
+    source: spec.replica?.source,
+    externalClusters: (spec.externalClusters ?? []).flatMap((e) => (e.name ? [e.name] : [])),
     promotionToken: spec.replica?.promotionToken || undefined,
     demotionToken: status.demotionToken || undefined,
     fenced: fenced !== undefined && fenced !== "" && fenced !== "[]",
+    fencedByUs: ann[FENCED_BY] === "splitguard",
     epoch: epoch === undefined ? undefined : Number(epoch),
     phase: status.phase,
   };
@@ -56,16 +74,45 @@ export function promotePatch(self: string, epoch: number, token?: string): Merge
   };
 }
 
-/** Follow `primary`: the old primary's half of a switchover, or re-pointing a returning stale primary. */
-export function demotePatch(primary: string): MergePatch {
-  return { spec: { replica: { primary, promotionToken: null } } };
+/**
+ * The external cluster a replica of `primary` should stream from: the `externalClusters` entry named
+ * like the primary's Cluster (the naming CNPG's distributed-topology docs use, and every example
+ * here: spec.replica.primary names an external cluster). Undefined when there is none, and then
+ * spec.replica.source is left as the user wrote it.
+ */
+export function sourceFor(c: ClusterView, primary: string): string | undefined {
+  return c.externalClusters.includes(primary) ? primary : undefined;
+}
+
+/**
+ * Whether `c` already follows `primary` the way demotePatch makes it: primary set, no promotion
+ * token, and streaming from the primary's external cluster when it has one.
+ */
+export function followsPrimary(c: ClusterView, primary: string): boolean {
+  const source = sourceFor(c, primary);
+  return (
+    c.primary === primary && c.promotionToken === undefined && (source === undefined || c.source === source)
+  );
+}
+
+/**
+ * Follow `primary`: the old primary's half of a switchover, re-pointing a returning stale primary,
+ * or a replica that stays a replica tracking a new primary. With three or more regions the
+ * replica's spec.replica.source must move too: left on the old primary (gone, fenced, or itself
+ * a replica now) the region would stream from a cluster that no longer carries the primary's WAL
+ * and fall behind without a word. It moves to the new primary's external cluster in the same
+ * patch (sourceFor); with two regions that is the value already there.
+ */
+export function demotePatch(c: ClusterView, primary: string): MergePatch {
+  const source = sourceFor(c, primary);
+  return { spec: { replica: { primary, promotionToken: null, ...(source ? { source } : {}) } } };
 }
 
 export function fencePatch(): MergePatch {
-  return { metadata: { annotations: { [FENCED_INSTANCES]: '["*"]' } } };
+  return { metadata: { annotations: { [FENCED_INSTANCES]: '["*"]', [FENCED_BY]: "splitguard" } } };
 }
 export function unfencePatch(): MergePatch {
-  return { metadata: { annotations: { [FENCED_INSTANCES]: null } } };
+  return { metadata: { annotations: { [FENCED_INSTANCES]: null, [FENCED_BY]: null } } };
 }
 
 /** One step of actuation: a patch to send now, or a named wait/finish. */
@@ -82,8 +129,7 @@ const WAIT_MS = 2_000;
  * 3. done, carrying the token (the caller publishes it in the per-service heartbeat).
  */
 export function demoteForSwitchover(c: ClusterView, target: string): Step {
-  if (c.primary !== target || c.promotionToken !== undefined)
-    return { kind: "patch", step: "demote", patch: demotePatch(target) };
+  if (!followsPrimary(c, target)) return { kind: "patch", step: "demote", patch: demotePatch(c, target) };
   if (c.demotionToken === undefined)
     return {
       kind: "result",
@@ -132,8 +178,8 @@ export function forcePromote(c: ClusterView, epoch: number): Step {
  */
 export function fenceAndRepoint(c: ClusterView, newPrimary: string): Step {
   if (!c.fenced) return { kind: "patch", step: "fence", patch: fencePatch() };
-  if (c.primary !== newPrimary || c.promotionToken !== undefined)
-    return { kind: "patch", step: "repoint", patch: demotePatch(newPrimary) };
+  if (!followsPrimary(c, newPrimary))
+    return { kind: "patch", step: "repoint", patch: demotePatch(c, newPrimary) };
   return {
     kind: "result",
     result: done(`${c.name} fenced and re-pointed at ${newPrimary}; re-clone before unfencing`),

@@ -3,7 +3,7 @@
 // field rules repeat the config schema's (src/config/schema.ts): the same DNS-label pattern, the
 // same enums, and the same timing rule (timingIssues) expressed in CEL so the API server rejects a
 // FailoverService whose promoteAfter could let a standby promote before the old primary fences.
-import { LABEL_PATTERN } from "../config/dns-label.ts";
+import { LABEL_PATTERN, MAX_HOST_NAME, MAX_REGION_NAME } from "../config/dns-label.ts";
 
 export const GROUP = "splitguard.io";
 export const VERSION = "v1alpha1";
@@ -11,7 +11,11 @@ export const VERSION = "v1alpha1";
 type Schema = Record<string, unknown>;
 const str = (description: string, extra: Schema = {}): Schema => ({ type: "string", description, ...extra });
 const int = (description: string, extra: Schema = {}): Schema => ({ type: "integer", description, ...extra });
-const label = (description: string): Schema => str(description, { pattern: LABEL_PATTERN, maxLength: 63 });
+// Hosts and regions are DNS labels capped below 63 by what splitguard builds from them (the
+// `localtargets-<host>` label, the heartbeat TXT string): the same constants as the config schema,
+// so the API server never admits a name the runtime must then refuse (src/config/dns-label.ts).
+const label = (description: string, maxLength: number): Schema =>
+  str(description, { pattern: LABEL_PATTERN, maxLength });
 const seconds = (description: string, dflt: number, max = 86_400): Schema =>
   int(`${description} (seconds)`, { minimum: 1, maximum: max, default: dflt });
 const obj = (properties: Record<string, Schema>, required: string[] = [], extra: Schema = {}): Schema => ({
@@ -67,28 +71,31 @@ const targets = obj(
 
 const failoverServiceSpec = obj(
   {
-    host: label("The host name under the GSLB zone that clients resolve"),
+    host: label("The host name under the GSLB zone that clients resolve", MAX_HOST_NAME),
     strategy: str("DNS answer strategy", { enum: ["failover", "roundRobin"], default: "failover" }),
     safety: str("Safety mode (DESIGN §5)", { enum: ["witness", "lease", "manual"], default: "witness" }),
     regions: {
       type: "array",
-      description: "The regions in priority order (first = preferred primary), each with its CNPG cluster",
+      description:
+        "The regions in priority order (first = preferred primary), each with its CNPG cluster (a roundRobin service may have none)",
       minItems: 1,
       maxItems: 16,
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["name"],
       items: obj(
         {
-          name: label("Region name, as in the splitguard configuration"),
-          cnpgCluster: str("The postgresql.cnpg.io/v1 Cluster serving this service in that region", {
-            pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-            maxLength: 50,
-          }),
+          name: label("Region name, as in the splitguard configuration", MAX_REGION_NAME),
+          cnpgCluster: str(
+            "The postgresql.cnpg.io/v1 Cluster serving this service in that region; required unless strategy is roundRobin",
+            { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 50 },
+          ),
         },
-        ["name", "cnpgCluster"],
+        ["name"],
       ),
     },
-    gate: obj({ selector: labelSelector }, ["selector"]),
+    gate: obj({ selector: labelSelector }, ["selector"], {
+      description: "The gated pods; required for a service with CNPG clusters, unused without",
+    }),
     targets,
     probe: obj(
       {
@@ -116,15 +123,33 @@ const failoverServiceSpec = obj(
       [],
       { default: { fenceAfter: 60, promoteAfter: 300, margin: 10, holdDown: 600 } },
     ),
-    failback: str("After the old primary region returns: stay (manual switchover back) or switch back", {
-      enum: ["manual", "automatic"],
-      default: "manual",
-    }),
+    // No `failback` field: DESIGN §7 lists a failback policy, but automatic switchover back to the
+    // preferred region is not built, and a field nothing reads promises what does not happen. A
+    // region that returns follows (or stays fenced); moving back is a planned switchover by
+    // FailoverOverride (runbooks/failback.md).
     ttl: int("DNS answer TTL (seconds)", { minimum: 0, maximum: 86_400, default: 30 }),
   },
-  ["host", "regions", "gate", "targets"],
+  ["host", "regions", "targets"],
   {
     "x-kubernetes-validations": [
+      // Stateful (strategy failover) means a CNPG cluster per region that the machine promotes and
+      // demotes; a stateless roundRobin service has none, and then no machine and no gate
+      // (kube-world.ts, region-runtime.ts). Half of the regions with a cluster is neither.
+      rule(
+        "(has(self.strategy) && self.strategy == 'roundRobin') || self.regions.all(r, has(r.cnpgCluster))",
+        "regions[].cnpgCluster is required for every region unless strategy is roundRobin (a failover service is stateful: splitguard promotes and demotes its CNPG clusters)",
+        ".regions",
+      ),
+      rule(
+        "self.regions.all(r, has(r.cnpgCluster)) || self.regions.all(r, !has(r.cnpgCluster))",
+        "set regions[].cnpgCluster for every region or for none",
+        ".regions",
+      ),
+      rule(
+        "has(self.gate) || self.regions.all(r, !has(r.cnpgCluster))",
+        "gate is required for a service with CNPG clusters (the pods whose readiness follows the role)",
+        ".gate",
+      ),
       // Same rule as timingIssues() in src/config/schema.ts: the old primary fences before a standby
       // may promote (DESIGN §8 invariant 2).
       rule(
@@ -219,6 +244,12 @@ const failoverServiceStatus = obj({
     step: str("last completed switchover/promotion step of an override (restart safety)"),
     target: str("the region taking over"),
     token: str("CNPG demotion token carried to the new primary"),
+    since: str(
+      "when the demotion token was first published (the live controller hands an untaken switchover to the machine promoteAfter later)",
+      {
+        format: "date-time",
+      },
+    ),
   }),
   decision: obj({
     action: str("what the last decision did (the state it went to, or the override action)"),
@@ -351,7 +382,7 @@ const overrideSpec = obj(
       maxLength: 253,
     }),
     action: str("what to do", { enum: ["freeze", "release", "promote", "demote", "switchover"] }),
-    region: label("the region acted on (promote/demote) or taking over (switchover)"),
+    region: label("the region acted on (promote/demote) or taking over (switchover)", MAX_REGION_NAME),
     reason: str("why, in words (shown in Events and status)", { minLength: 1, maxLength: 1024 }),
     runbook: str("the runbook followed (URL or reference)", { maxLength: 1024 }),
     expiresAt: str("after this the override is ignored and marked Expired", { format: "date-time" }),

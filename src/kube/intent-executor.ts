@@ -6,6 +6,7 @@ import type { Clock } from "../core/clock.ts";
 import {
   demotePatch,
   fencePatch,
+  followsPrimary,
   type MergePatch,
   promotePatch,
   unfencePatch,
@@ -74,8 +75,11 @@ export async function executeIntent(c: IntentContext, intent: Intent): Promise<s
       return "promoteCnpg";
     case "demoteCnpg": {
       const target = c.clusterOf(intent.primary) ?? intent.primary;
-      if (await patchIf((v) => v.primary !== target || v.promotionToken !== undefined, demotePatch(target)))
+      const v = viewCluster(await c.client.get(path));
+      if (!followsPrimary(v, target)) {
+        await c.client.patch(path, "merge", demotePatch(v, target));
         await event("Demoted", `${c.cnpgCluster} now follows ${target}`);
+      }
       return "demoteCnpg";
     }
     case "emitEvent":

@@ -26,8 +26,9 @@ interface FsSpec {
   host: string;
   strategy?: "failover" | "roundRobin";
   safety?: SafetyMode;
-  regions: { name: string; cnpgCluster: string }[];
-  gate: { selector: { matchLabels: Record<string, string> } };
+  /** cnpgCluster is absent in every region of a stateless roundRobin service (CRD rule). */
+  regions: { name: string; cnpgCluster?: string }[];
+  gate?: { selector: { matchLabels: Record<string, string> } };
   targets: TargetsSpec;
 }
 
@@ -64,6 +65,7 @@ export class KubeWorld implements RegionWorld {
         strategy: s.strategy ?? "failover",
         safety: s.safety ?? "witness",
         regions: s.regions.map((r) => r.name),
+        ...(s.regions.every((r) => !r.cnpgCluster) ? { stateless: true } : {}),
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -83,25 +85,27 @@ export class KubeWorld implements RegionWorld {
       spec.regions.find((r) => r.cnpgCluster === cluster)?.name ?? cluster;
     let cnpg: CnpgStatus = { role: "unknown", fenced: false };
     let replicaHealthy = false;
-    try {
-      const c = await client.get(
-        `/apis/postgresql.cnpg.io/v1/namespaces/${namespace}/clusters/${local.cnpgCluster}`,
-      );
-      const v = viewCluster(c);
-      cnpg = {
-        role: v.primary === undefined ? "unknown" : v.primary === v.self ? "primary" : "replica",
-        fenced: v.fenced,
-        primary: regionOf(v.primary),
-        demotionToken: v.demotionToken,
-        ...(v.epoch !== undefined && Number.isFinite(v.epoch) ? { epoch: v.epoch } : {}),
-      };
-      // CNPG keeps replication lag in its metrics only (DESIGN §7); status says whether instances are
-      // ready. Without either the replica counts as unhealthy: it must not be promoted blind.
-      const st = (c.status ?? {}) as { readyInstances?: number; phase?: string };
-      replicaHealthy = (st.readyInstances ?? 0) >= 1 || st.phase === CNPG_HEALTHY;
-    } catch (e) {
-      if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
-    }
+    if (local.cnpgCluster)
+      try {
+        const c = await client.get(
+          `/apis/postgresql.cnpg.io/v1/namespaces/${namespace}/clusters/${local.cnpgCluster}`,
+        );
+        const v = viewCluster(c);
+        cnpg = {
+          role: v.primary === undefined ? "unknown" : v.primary === v.self ? "primary" : "replica",
+          fenced: v.fenced,
+          fencedByUs: v.fenced && v.fencedByUs,
+          primary: regionOf(v.primary),
+          demotionToken: v.demotionToken,
+          ...(v.epoch !== undefined && Number.isFinite(v.epoch) ? { epoch: v.epoch } : {}),
+        };
+        // CNPG keeps replication lag in its metrics only (DESIGN §7); status says whether instances are
+        // ready. Without either the replica counts as unhealthy: it must not be promoted blind.
+        const st = (c.status ?? {}) as { readyInstances?: number; phase?: string };
+        replicaHealthy = (st.readyInstances ?? 0) >= 1 || st.phase === CNPG_HEALTHY;
+      } catch (e) {
+        if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
+      }
     const problems: string[] = [];
     let targetObj: KubeObject | undefined;
     const tpath = targetsPath(namespace, spec.targets);
@@ -143,6 +147,9 @@ export class KubeWorld implements RegionWorld {
     const spec = this.spec(def.name);
     if (!fs || !spec) return;
     const local = spec.regions.find((r) => r.name === this.o.region)!;
+    // A stateless service runs no machine, so it has no intents; a selector-less gate must never
+    // reach setGate (an empty selector would match every pod in the namespace).
+    if (!local.cnpgCluster || !spec.gate) return;
     await executeIntent(
       {
         client: this.o.client,

@@ -75,6 +75,7 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
     publish: (name, report) => runtime?.pin(name, report),
     // A peer report older than three probe rounds no longer proves the peer alive.
     peerAliveMs: 3 * config.probe.interval * 1000,
+    handoverToMachineAfterMs: config.failover.promoteAfter * 1000,
     leaseDurationS: o.leaseDurationS ?? 15,
     resyncMs: o.resyncMs ?? 30_000,
     overridesOnly: true,

@@ -5,12 +5,14 @@
 // of a promotion is fixed in the override's status before the first patch, so a controller killed
 // at any point and restarted finishes the operation without doing a step twice.
 import type { Clock } from "../core/clock.ts";
+import { switchoverRefusal } from "../core/decision.ts";
 import type { PeerServiceReport } from "../core/evidence.ts";
 import {
   type ClusterView,
   demoteForSwitchover,
   demotePatch,
   fenceAndRepoint,
+  followsPrimary,
   forcePromote,
   promoteWithToken,
   type Step,
@@ -48,18 +50,26 @@ export interface ReconcilerDeps {
    * Then this reconciler only carries out FailoverOverrides (the machine is held meanwhile).
    */
   readonly overridesOnly?: boolean;
+  /**
+   * Live controller (promoteAfter): a switchover whose target has not taken over this long after
+   * the demotion token was published is handed to the service machine, which finishes it or takes
+   * the primary role back (machines/service-machine.ts `handoverFailed`). Never at once: the
+   * runtime stops the machine only at its next round after it sees the override pending, and a
+   * machine that missed the whole override would still be running as primary.
+   */
+  readonly handoverToMachineAfterMs?: number;
 }
 
 interface FsSpec {
   host: string;
-  regions: { name: string; cnpgCluster: string }[];
-  gate: { selector: { matchLabels: Record<string, string> } };
+  regions: { name: string; cnpgCluster?: string }[];
+  gate?: { selector: { matchLabels: Record<string, string> } };
 }
 interface FsStatus {
   role?: string;
   epoch?: number;
   primary?: string;
-  switchover?: { step?: string; target?: string; token?: string };
+  switchover?: { step?: string; target?: string; token?: string; since?: string };
   decision?: { action?: string; reason?: string; at?: string };
 }
 interface OverrideSpec {
@@ -92,7 +102,20 @@ export async function reconcileService(
   const name = fs.metadata.name;
   const local = spec.regions.find((r) => r.name === d.region);
   if (!local) return done(`region ${d.region} is not among the service's regions`);
-  const cpath = clusterPath(d.namespace, local.cnpgCluster);
+  if (!local.cnpgCluster || !spec.gate) {
+    // A stateless roundRobin service (the CRD admits no CNPG cluster only for those): nothing to
+    // promote, demote or freeze. Its overrides are rejected so they do not sit pending forever.
+    for (const o of overrides)
+      if ((o.spec as OverrideSpec).service === name && isPending(o))
+        await writeOverrideStatus(d.client, d.namespace, o.metadata.name, {
+          phase: "Rejected",
+          message: `${name} is a stateless roundRobin service (no CNPG cluster): overrides do not apply`,
+        });
+    return done(`${name} is stateless: no CNPG actuation`);
+  }
+  const cnpgCluster = local.cnpgCluster;
+  const gateSelector = spec.gate.selector.matchLabels;
+  const cpath = clusterPath(d.namespace, cnpgCluster);
   let view: ClusterView;
   try {
     view = viewCluster(await d.client.get(cpath));
@@ -107,7 +130,7 @@ export async function reconcileService(
   const ev = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
     recordEvent(d.client, fs, reason, message, now, type, d.identity);
   const gate = (open: boolean, reason: string, message: string) =>
-    setGate(d.client, d.namespace, spec.gate.selector.matchLabels, open, reason, message, now);
+    setGate(d.client, d.namespace, gateSelector, open, reason, message, now);
   // Run CNPG steps until a result; each patch is sent once and re-read before the next decision.
   const steps = async (
     next: (v: ClusterView) => Step,
@@ -202,15 +225,16 @@ export async function reconcileService(
     }
     if (ospec.action === "demote") {
       const other = spec.regions.find((r) => r.name !== d.region);
-      if (!other) {
-        await setPhase("Rejected", "no other region to follow");
+      const otherCluster = other?.cnpgCluster;
+      if (!other || !otherCluster) {
+        await setPhase("Rejected", "no other region with a CNPG cluster to follow");
         continue;
       }
       await gate(false, "Demoted", `demoted by override ${o.metadata.name}`);
       const r = await steps((v) =>
-        v.primary === other.cnpgCluster
+        followsPrimary(v, otherCluster)
           ? { kind: "result", result: done("following") }
-          : { kind: "patch", step: "demote", patch: demotePatch(other.cnpgCluster) },
+          : { kind: "patch", step: "demote", patch: demotePatch(v, otherCluster) },
       );
       if (r.applied.length)
         await ev(
@@ -241,6 +265,20 @@ export async function reconcileService(
         );
         continue;
       }
+      // Refused up front, with the reason, when the target cannot take over (decision.ts
+      // switchoverRefusal, shared with the machine): not seen recently, fenced, or not following
+      // us. Accepting it stalled the handover with no writable region (the e2e tier found it).
+      const seen = peers[target];
+      const refusal = switchoverRefusal(
+        target,
+        seen && seen.ageMs < d.peerAliveMs ? seen.report : undefined,
+        epoch,
+      );
+      if (refusal) {
+        await setPhase("Rejected", `refused: ${refusal}`);
+        await ev("OverrideRejected", `switchover by ${o.metadata.name} refused: ${refusal}`, "Warning");
+        continue;
+      }
       await setPhase("Accepted", `handing over to ${target}`, { epoch });
       await ev("SwitchoverStarted", `switchover to ${target} (override ${o.metadata.name}: ${ospec.reason})`);
     }
@@ -253,7 +291,11 @@ export async function reconcileService(
     newStatus = {
       ...newStatus,
       role: "demoting",
-      switchover: { step: token ? "tokenPublished" : "demoted", target, ...(token ? { token } : {}) },
+      switchover: {
+        step: token ? "tokenPublished" : "demoted",
+        target,
+        ...(token ? { token, since: status.switchover?.since ?? new Date(now).toISOString() } : {}),
+      },
     };
     d.publish(name, {
       role: "demoting",
@@ -271,6 +313,35 @@ export async function reconcileService(
         role: "standby",
         epoch: tp.report.epoch,
         primary: target,
+        switchover: {},
+      };
+      continue;
+    }
+    const since = Date.parse(newStatus.switchover?.since ?? "");
+    if (
+      token &&
+      d.overridesOnly &&
+      d.handoverToMachineAfterMs !== undefined &&
+      now - since >= d.handoverToMachineAfterMs
+    ) {
+      // The live controller: from here the service machine finishes the handover. Its status says
+      // `demoting` and CNPG follows the target, so it restarts in `demoting` (restoredDemoting),
+      // publishes the token and follows the target once it claims the newer epoch, or, when the
+      // target cannot take over (lost for promoteAfter, or seen fenced), takes the primary role
+      // back (handoverFailed in machines/service-machine.ts has why that is safe). Holding the
+      // machine until the target promoted left a switchover whose target died in `demoting` for ever.
+      await setPhase(
+        "Applied",
+        `demoted; ${target} has not taken over ${Math.round((now - since) / 1000)} s after the demotion token was published; the service machine finishes the handover, or takes the primary role back if ${target} cannot take over`,
+      );
+      newStatus = {
+        ...decided(
+          newStatus,
+          "switchover",
+          `demoted for ${target}; the service machine finishes the handover`,
+          now,
+        ),
+        role: "demoting",
         switchover: {},
       };
       continue;
@@ -361,6 +432,8 @@ export async function reconcileService(
       epoch: newStatus.epoch,
       gate: isPrimary ? "open" : "closed",
       localTargets: [],
+      // cf=yes: a primary refuses a switchover to a fenced region (switchoverRefusal).
+      ...(view.fenced ? { cnpgFenced: true } : {}),
     });
   }
   if (frozen) newStatus.role = "frozen";

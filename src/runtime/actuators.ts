@@ -19,6 +19,11 @@ export interface ServiceDef {
   readonly safety: SafetyMode;
   /** Every region of the service, highest priority first. */
   readonly regions: readonly string[];
+  /**
+   * A stateless roundRobin service (no CNPG cluster in any region): no machine, no promotion, no
+   * gate; every region with targets serves them (stateless-service.ts).
+   */
+  readonly stateless?: boolean;
 }
 
 /** What the world shows about one service in this region, read once per round by the leader. */

@@ -34,13 +34,8 @@ import type {
   ServiceDef,
 } from "./actuators.ts";
 import { restoreAtStart } from "./restore-start.ts";
-import {
-  type Condition,
-  type ServiceStatusDoc,
-  type StatusWritten,
-  serviceStatusDoc,
-  statusWriteDue,
-} from "./service-status.ts";
+import { type Condition, type ServiceStatusDoc, serviceStatusDoc, statusWriteDue } from "./service-status.ts";
+import { statelessPublished, statelessStatusDoc } from "./stateless-service.ts";
 import { type PeerSights, zoneView } from "./zone-view.ts";
 
 /** What the runtime reports for metrics (src/metrics.ts ControllerMetrics implements the first four). */
@@ -70,17 +65,21 @@ export interface RegionRuntimeOptions {
   readonly lease?: LeaseFactory | undefined;
 }
 
-interface Running {
+/** What writeStatus remembers per service, to skip writes that change nothing. */
+interface StatusMemo {
   readonly def: ServiceDef;
+  lastStatus: string;
+  lastStatusAt: number;
+  conditions: readonly Condition[];
+}
+
+interface Running extends StatusMemo {
   readonly key: string;
   readonly actor: Actor<typeof serviceMachine>;
   chain: Promise<void>;
   state: string;
   targets: readonly string[];
   lastEvidence: ServiceEvidence | undefined;
-  /** The last status written (statusWriteDue); none yet after a (re)start. */
-  written: StatusWritten | undefined;
-  conditions: readonly Condition[];
   stopped: boolean;
   lease: LeaseHandle | undefined;
   /** Lease mode: the highest attempt recorded (persisted before it was written). */
@@ -126,6 +125,8 @@ export function machineSpec(c: Config, def: ServiceDef): ServiceSpec {
 
 export class RegionRuntime {
   private readonly running = new Map<string, Running>();
+  /** Stateless services (no machine): their status memo. */
+  private readonly stateless = new Map<string, StatusMemo>();
   private readonly published = new Map<string, PublishedState>();
   /** Reports published by the override executor while it holds a service (planned switchover). */
   private readonly pinned = new Map<string, PublishedState>();
@@ -210,6 +211,8 @@ export class RegionRuntime {
         this.stopMachine(run);
         this.running.delete(name);
       }
+    for (const name of [...this.stateless.keys()])
+      if (!defs.some((d) => d.name === name && d.stateless)) this.stateless.delete(name);
     for (const host of [...this.published.keys()])
       if (!defs.some((d) => d.host === host)) this.published.delete(host);
     if (!world.isLeader()) {
@@ -254,6 +257,7 @@ export class RegionRuntime {
   }
 
   private async step(def: ServiceDef, r: ProbeRound): Promise<void> {
+    if (def.stateless) return this.stepStateless(def, r);
     const { world, clock } = this.o;
     const obs = await world.observe(def);
     const key = JSON.stringify(def);
@@ -313,6 +317,9 @@ export class RegionRuntime {
         localTargets: p.gate === "open" ? [...obs.targets] : [],
         // Peers' failsafe reads it: whether this region reached a lease majority (lease mode).
         ...(run.leaseMajority === undefined ? {} : { leaseMajority: run.leaseMajority }),
+        // Whether the local CNPG cluster is fenced, as of this round: a primary refuses a
+        // switchover to a fenced region (switchoverRefusal), and the fence may change at any time.
+        cnpgFenced: obs.cnpg.fenced,
       });
     // The gate is asserted every round, not only on transitions: a pod created since (a scaled-up
     // writer) gets the condition, and a gate left open by a controller killed mid-demotion is
@@ -321,25 +328,7 @@ export class RegionRuntime {
     if (p && run.state !== "frozen" && run.state !== "initializing")
       this.enqueue(run, { type: p.gate === "open" ? "openGate" : "closeGate" });
     await run.chain;
-    const extra: Condition[] = obs.targetProblems.length
-      ? [
-          {
-            type: "TargetsResolved",
-            status: "False",
-            reason: "TargetProblems",
-            message: obs.targetProblems.join("; "),
-            lastTransitionTime: "",
-          },
-        ]
-      : [
-          {
-            type: "TargetsResolved",
-            status: "True",
-            reason: "Resolved",
-            message: `${obs.targets.length} target address(es)`,
-            lastTransitionTime: "",
-          },
-        ];
+    const extra = [targetsCondition(obs)];
     const doc = serviceStatusDoc(
       run.actor.getSnapshot(),
       ev,
@@ -353,11 +342,52 @@ export class RegionRuntime {
     await this.writeStatus(run, doc);
   }
 
-  private async writeStatus(run: Running, doc: ServiceStatusDoc): Promise<void> {
-    const due = statusWriteDue(doc, run.written, this.o.clock.now(), this.o.statusRefreshMs);
+  /**
+   * A stateless roundRobin service: no machine (nothing to promote, no gate); publish this region's
+   * targets while it has any, and write status like any other service.
+   */
+  private async stepStateless(def: ServiceDef, r: ProbeRound): Promise<void> {
+    const run = this.running.get(def.name);
+    if (run) {
+      // It was stateful before its spec changed: the machine stops.
+      this.stopMachine(run);
+      this.running.delete(def.name);
+    }
+    const obs = await this.o.world.observe(def);
+    const published = statelessPublished(def, obs.targets);
+    this.published.set(def.host, published);
+    const prev = this.stateless.get(def.name);
+    const memo: StatusMemo = {
+      def,
+      lastStatus: prev?.lastStatus ?? "",
+      lastStatusAt: prev?.lastStatusAt ?? 0,
+      conditions: prev?.conditions ?? [],
+    };
+    this.stateless.set(def.name, memo);
+    const ev = serviceEvidence(r.evidence, def.host);
+    const self = selfQuorum(this.o.config.witnesses, ev);
+    const doc = statelessStatusDoc(
+      def,
+      this.o.config.region,
+      published,
+      this.sights,
+      ev,
+      `${self.okWitnesses.length}/${this.o.config.witnesses.length}`,
+      [targetsCondition(obs)],
+      memo.conditions,
+      this.o.clock.now(),
+    );
+    this.o.observer?.status?.(def.name, doc);
+    await this.writeStatus(memo, doc);
+  }
+
+  private async writeStatus(run: StatusMemo, doc: ServiceStatusDoc): Promise<void> {
+    const last = run.lastStatus === "" ? undefined : { text: run.lastStatus, at: run.lastStatusAt };
+    const due = statusWriteDue(doc, last, this.o.clock.now(), this.o.statusRefreshMs);
     if (!due) return;
     await this.o.world.writeStatus(run.def, doc);
-    run.written = due;
+    run.lastStatus = due.text;
+    run.lastStatusAt = due.at;
     run.conditions = doc.conditions;
   }
 
@@ -387,7 +417,8 @@ export class RegionRuntime {
       state: "initializing",
       targets: obs.targets,
       lastEvidence: undefined,
-      written: undefined,
+      lastStatus: "",
+      lastStatusAt: 0,
       conditions: [],
       stopped: false,
       lease: undefined,
@@ -474,4 +505,23 @@ export class RegionRuntime {
     for (const h of view.hosts) this.o.observer?.served(h.name, h.answer.length);
     this.o.onZone(view);
   }
+}
+
+/** TargetsResolved: whether every configured target source gave addresses. */
+function targetsCondition(obs: LocalObservation): Condition {
+  return obs.targetProblems.length
+    ? {
+        type: "TargetsResolved",
+        status: "False",
+        reason: "TargetProblems",
+        message: obs.targetProblems.join("; "),
+        lastTransitionTime: "",
+      }
+    : {
+        type: "TargetsResolved",
+        status: "True",
+        reason: "Resolved",
+        message: `${obs.targets.length} target address(es)`,
+        lastTransitionTime: "",
+      };
 }

@@ -246,7 +246,7 @@ export function statusWriteDue(
 }
 
 /** A condition whose lastTransitionTime moves only when its status changes. */
-function condition(
+export function condition(
   previous: readonly Condition[],
   type: string,
   status: Condition["status"],

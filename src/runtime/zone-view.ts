@@ -71,6 +71,7 @@ export function zoneView(
         localTargets: local,
         // Lease mode: `lm=`, what a peer's failsafe reads (absent until a lease round has run).
         ...(own.leaseMajority === undefined ? {} : { leaseMajority: own.leaseMajority }),
+        ...(own.cnpgFenced ? { cnpgFenced: true } : {}),
       });
   }
   for (const h of staticView.hosts) if (!defined.has(h.name)) hosts.push(h);

@@ -225,6 +225,70 @@ describe("controlled switchover", () => {
     });
 });
 
+describe("switchover to a region that cannot take over", () => {
+  it("is refused up front with the reason on the override: target fenced, then target unseen; nothing patched", async () => {
+    const bus = new HeartbeatBus();
+    const [eu] = await twoRegions(env, "refuse");
+    const specs = recordClusterSpecs(env, eu.ns, "pg-eu");
+    cleanups.push(specs.stop);
+    // us follows eu but its CNPG cluster is fenced (cf=yes in its heartbeat): it runs no Postgres.
+    bus.set("us", "db", { role: "standby", epoch: 0, gate: "closed", localTargets: [], cnpgFenced: true });
+    await start(startController(env, bus, eu, "eu-0"));
+    await until("eu gate open", 15_000, async () => (await gates(env.admin, eu.ns)).join() === "True,True");
+    await env.admin.create(FO(eu.ns), override("to-fenced", { action: "switchover", region: "us" }));
+    await until("refused", 15_000, async () => (await phase(eu.ns, "to-fenced")).phase === "Rejected");
+    expect((await phase(eu.ns, "to-fenced")).message).toMatch(
+      /^refused: target us's CNPG cluster is fenced .*cannot promote; lift the fence first$/,
+    );
+    // A region with no report at all (never seen, or not within peerAliveMs) is refused too.
+    const [lone] = await twoRegions(env, "refuse-unseen");
+    await start(startController(env, new HeartbeatBus(), lone, "lone-0"));
+    await until("gate open", 15_000, async () => (await gates(env.admin, lone.ns)).join() === "True,True");
+    await env.admin.create(FO(lone.ns), override("to-unseen", { action: "switchover", region: "us" }));
+    await until("refused", 15_000, async () => (await phase(lone.ns, "to-unseen")).phase === "Rejected");
+    expect((await phase(lone.ns, "to-unseen")).message).toMatch(
+      /^refused: target us is not seen by any path/,
+    );
+    // Nothing was patched on the primary's Cluster, and its gate stayed open.
+    expect(specs.seen).toEqual(["primary=pg-eu"]);
+    expect((await gates(env.admin, eu.ns)).join()).toBe("True,True");
+    const reasons = (await events(env.admin, eu.ns)).map((e) => e.reason);
+    expect(reasons).toContain("OverrideRejected");
+    expect(reasons).not.toContain("SwitchoverStarted");
+  });
+});
+
+describe("switchover the target does not take (live controller: overridesOnly)", () => {
+  it("is handed to the service machine after handoverToMachineAfterMs: Applied, status demoting, step cleared", async () => {
+    const bus = new HeartbeatBus();
+    const [eu] = await twoRegions(env, "handoff");
+    const op = cnpgReportsDemotionToken(env, eu.ns, "pg-eu", "tok-h");
+    cleanups.push(op.stop);
+    // us follows eu but never takes over (its controller is gone after this report).
+    bus.set("us", "db", { role: "standby", epoch: 0, gate: "closed", localTargets: [] });
+    await start(
+      startController(env, bus, eu, "eu-0", { overridesOnly: true, handoverToMachineAfterMs: 1_500 }),
+    );
+    const t0 = Date.now();
+    await env.admin.create(FO(eu.ns), override("to-us", { action: "switchover", region: "us" }));
+    await until("accepted", 15_000, async () => (await phase(eu.ns, "to-us")).phase === "Accepted");
+    await until(
+      "handed to the machine",
+      20_000,
+      async () => (await phase(eu.ns, "to-us")).phase === "Applied",
+    );
+    // Never at once: the runtime must have seen the override pending and stopped the machine.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_500);
+    expect((await phase(eu.ns, "to-us")).message).toMatch(
+      /^demoted; us has not taken over \d+ s after the demotion token was published; the service machine finishes the handover/,
+    );
+    const st = (await env.admin.get(FS(eu.ns, "db"))).status as { role: string; switchover: object };
+    // What the machine restarts from (restoredDemoting): role demoting, CNPG following us, no step.
+    expect(st).toMatchObject({ role: "demoting", switchover: {} });
+    expect(await replica(eu.ns, "pg-eu")).toMatchObject({ primary: "pg-us" });
+  });
+});
+
 describe("returning stale primary", () => {
   it("is fenced, then re-pointed at the region that is primary at a higher epoch", async () => {
     const bus = new HeartbeatBus();

@@ -51,7 +51,7 @@ describe("FailoverService admission", () => {
     const spec = o.spec as Record<string, Record<string, number>>;
     expect(spec.failover).toEqual({ fenceAfter: 60, promoteAfter: 300, margin: 10, holdDown: 600 });
     expect(spec.probe).toEqual({ interval: 5, timeout: 2 });
-    expect(o.spec).toMatchObject({ strategy: "failover", failback: "manual", ttl: 30 });
+    expect(o.spec).toMatchObject({ strategy: "failover", ttl: 30 });
   });
 
   const bad: [string, Record<string, unknown>, RegExp][] = [
@@ -77,6 +77,11 @@ describe("FailoverService admission", () => {
       /spec\.host: Invalid value: "DB_1": spec\.host in body should match/,
     ],
     ["an unknown safety mode", { safety: "yolo" }, /spec\.safety: Unsupported value: "yolo"/],
+    [
+      "a host longer than 50 characters (localtargets-<host> would not be one DNS label)",
+      { host: "h".repeat(51) },
+      /spec\.host: Too long: may not be (longer than|more than) 50/,
+    ],
     [
       "a region listed twice",
       {
@@ -111,7 +116,41 @@ describe("FailoverService admission", () => {
   it("rejects a missing gate with the field named", async () => {
     const o = failoverService("nogate");
     delete (o.spec as Record<string, unknown>).gate;
-    expect(await rejection(env.admin.create(FS(ns), o))).toMatch(/spec\.gate: Required value/);
+    expect(await rejection(env.admin.create(FS(ns), o))).toMatch(
+      /spec\.gate: .*gate is required for a service with CNPG clusters/,
+    );
+  });
+
+  const stateless = (name: string, spec: Record<string, unknown> = {}) => {
+    const o = failoverService(name, {
+      strategy: "roundRobin",
+      regions: [{ name: "eu" }, { name: "us" }],
+      ...spec,
+    });
+    delete (o.spec as Record<string, unknown>).gate;
+    return o;
+  };
+  it("accepts a roundRobin service without CNPG clusters and without a gate", async () => {
+    const o = await env.admin.create(FS(ns), stateless("www"));
+    expect((o.spec as { regions: unknown[] }).regions).toEqual([{ name: "eu" }, { name: "us" }]);
+  });
+  it("rejects a failover (stateful) service without cnpgCluster, naming the field", async () => {
+    const o = stateless("nocnpg", { strategy: "failover" });
+    (o.spec as Record<string, unknown>).gate = { selector: { matchLabels: { app: "x" } } };
+    expect(await rejection(env.admin.create(FS(ns), o))).toMatch(
+      /spec\.regions: Invalid value.*regions\[\]\.cnpgCluster is required for every region unless strategy is roundRobin/,
+    );
+  });
+  it("rejects a service with the default strategy and no cnpgCluster", async () => {
+    const o = stateless("defaulted");
+    delete (o.spec as Record<string, unknown>).strategy;
+    (o.spec as Record<string, unknown>).gate = { selector: { matchLabels: { app: "x" } } };
+    expect(await rejection(env.admin.create(FS(ns), o))).toMatch(/regions\[\]\.cnpgCluster is required/);
+  });
+  it("rejects CNPG clusters in some regions only", async () => {
+    const o = stateless("half", { regions: [{ name: "eu", cnpgCluster: "pg-eu" }, { name: "us" }] });
+    (o.spec as Record<string, unknown>).gate = { selector: { matchLabels: { app: "x" } } };
+    expect(await rejection(env.admin.create(FS(ns), o))).toMatch(/for every region or for none/);
   });
 
   it("lists with the printer columns host, role, epoch, safety, quorum, age", async () => {

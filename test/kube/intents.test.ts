@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Intent } from "../../machines/intents.ts";
 import { executeIntent, type IntentContext } from "../../src/kube/intent-executor.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
-import { FS } from "./support/fixtures.ts";
+import { CLUSTER, FS } from "./support/fixtures.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
-import { events, gates, recordClusterSpecs, twoRegions, until } from "./support/regions.ts";
+import { events, gates, recordClusterSpecs, regionNamespace, twoRegions, until } from "./support/regions.ts";
 
 let env: KubeEnv;
 beforeAll(async () => {
@@ -58,5 +58,40 @@ describe("intent executor", () => {
     expect((await gates(env.admin, eu.ns)).join()).toBe("True,True");
     const reasons = (await events(env.admin, eu.ns)).map((e) => e.reason).sort();
     expect(reasons).toEqual(["Demoted", "Fenced", "Promoted", "Resumed", "Unfenced"]);
+  });
+
+  it("three regions: a replica that stays a replica follows the new primary with spec.replica.source too, once", async () => {
+    const regions = ["eu", "us", "ap"].map((name) => ({ name, cnpgCluster: `pg-${name}` }));
+    const ap = await regionNamespace(env, "intents3-ap", "ap", "pg-eu", { regions });
+    const ext = (name: string) => ({
+      name,
+      connectionParameters: { host: `${name}-rw.example`, dbname: "postgres" },
+    });
+    await env.admin.patch(CLUSTER(ap.ns, "pg-ap"), "merge", {
+      spec: { externalClusters: [ext("pg-eu"), ext("pg-us"), ext("pg-ap")], replica: { source: "pg-eu" } },
+    });
+    const ctx: IntentContext = {
+      client: env.client(env.userTokens.splitguard!),
+      namespace: ap.ns,
+      service: await env.admin.get(FS(ap.ns, "db")),
+      cnpgCluster: "pg-ap",
+      clusterOf: (r) => `pg-${r}`,
+      gateLabels: { app: "ferretdb" },
+      clock: systemClock,
+      identity: "ap-0",
+    };
+    // eu was lost and us promoted: ap's machine tracks us and asks CNPG to follow it.
+    await executeIntent(ctx, { type: "demoteCnpg", primary: "us" });
+    const after = await env.admin.get(CLUSTER(ap.ns, "pg-ap"));
+    expect((after.spec as { replica: Record<string, unknown> }).replica).toEqual({
+      self: "pg-ap",
+      primary: "pg-us",
+      source: "pg-us",
+    });
+    // Replayed (a restart): nothing is sent again.
+    await executeIntent(ctx, { type: "demoteCnpg", primary: "us" });
+    const again = await env.admin.get(CLUSTER(ap.ns, "pg-ap"));
+    expect(again.metadata.resourceVersion).toBe(after.metadata.resourceVersion);
+    expect((await events(env.admin, ap.ns)).map((e) => e.reason)).toEqual(["Demoted"]);
   });
 });

@@ -151,19 +151,41 @@ it("eu's controller and responder stopped: us promotes pg-us after promoteAfter 
   console.log(`us decision: ${stored.decision.reason}`);
 }, 180_000);
 
-it("eu's controller returns: it sees us primary at a newer epoch, follows it, and both regions answer us", async () => {
+it("eu's controller returns: fenced, then re-pointed at us (newer epoch), then unfenced as a replica; both regions answer us", async () => {
   const before = await replica("eu");
   expect(before.primary, "eu's Cluster still thinks it is primary (it was stopped, not demoted)").toBe(
     "pg-eu",
   );
+  // Every state pg-eu passes through, from the watch (each patch is its own revision).
+  const specs = recordClusterSpecs(envs.eu, NS, "pg-eu");
   const t0 = Date.now();
-  await startRegion("eu");
-  await until("eu standby.following us at epoch 2", 60_000, async () => {
-    const e = await status("eu");
-    return e.state === "standby.following" && e.primary === "us" && e.epoch === 2;
-  });
+  try {
+    await startRegion("eu");
+    await until("eu standby.following us at epoch 2", 60_000, async () => {
+      const e = await status("eu");
+      return e.state === "standby.following" && e.primary === "us" && e.epoch === 2;
+    });
+    expect((await replica("eu")).primary, "pg-eu re-pointed at the new primary").toBe("pg-us");
+    await until(
+      "pg-eu unfenced once it follows pg-us",
+      30_000,
+      async () => specs.seen.at(-1) === "primary=pg-us",
+    );
+    // DESIGN §7: a returning stale primary is fenced BEFORE it is re-pointed (its WAL may have
+    // diverged: it must take no write in between); the fence splitguard set is lifted once CNPG
+    // shows it as a replica of the new primary (read-only), so a failback stays possible.
+    expect(specs.seen).toEqual([
+      "primary=pg-eu",
+      "primary=pg-eu fenced",
+      "primary=pg-us fenced",
+      "primary=pg-us",
+    ]);
+    const evs = (await events(envs.eu.admin, NS)).map((e) => e.reason);
+    expect(evs).toEqual(expect.arrayContaining(["Fenced", "Demoted", "Unfenced"]));
+  } finally {
+    specs.stop();
+  }
   const followMs = Date.now() - t0;
-  expect((await replica("eu")).primary, "pg-eu re-pointed at the new primary").toBe("pg-us");
   expect(await gates(envs.eu.admin, NS)).toEqual(["False", "False"]);
   await until("both regions answer us's target", 15_000, async () => {
     const [a, b] = await Promise.all([dig(ADDR.eu, `db.${ZONE}`), dig(ADDR.us, `db.${ZONE}`)]);

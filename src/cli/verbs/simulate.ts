@@ -3,7 +3,12 @@
 import { writeFileSync } from "node:fs";
 import { caseConfig } from "../../../simulations/generate.ts";
 import { timelineHtml } from "../../../simulations/html.ts";
-import { INVARIANTS, type InvariantId, promotionBoundMs } from "../../../simulations/invariants.ts";
+import {
+  INVARIANTS,
+  type InvariantId,
+  PROMOTION_BOUND,
+  promotionBoundMs,
+} from "../../../simulations/invariants.ts";
 import { defaultJobs, runRandomParallel } from "../../../simulations/parallel.ts";
 import {
   expectationsFor,
@@ -49,7 +54,9 @@ export const simulate = defineCommand({
   --seed S               seed of the random schedules (default 1); printed with every failure
   --path P               with --seed: replay exactly the failing case a report printed
   --kind random|primary-loss
-                         with --path: which generator the failing case came from (default random)
+                         with --path: which generator the failing case came from (default random);
+                         with --runs: primary-loss only runs N primary-loss schedules and no
+                         random ones (the promotion-time figures and their bound)
   --witnesses uniform|anycast
                          uniform: every witness gives every asker the same view (default);
                          anycast: a witness site per continent, continents may split
@@ -122,6 +129,11 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
               checks,
               promotionMs: out.promotionMs,
               promotionBoundMs: promotionBoundMs(out.world),
+              promotionBound: {
+                checks: PROMOTION_BOUND,
+                maxClockDrift: out.world.cfg.lease.maxClockDrift,
+                zeroDriftBoundMs: promotionBoundMs(out.world, 0),
+              },
               transitions: out.transitions,
               writable: out.world.writable,
               ok: unexpected.length === 0 && checks.length === 0,
@@ -188,13 +200,20 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
       else io.out(textReport(report));
       return report.ok ? 0 : 1;
     }
-    const random = await runRandomParallel({ ...common, runs, seed, kind: "random" }, jobs);
-    const loss = v.path
-      ? null
-      : await runRandomParallel(
-          { ...common, runs: Math.max(1, Math.ceil(runs / 5)), seed: seed + 1000, kind: "primaryLoss" },
-          jobs,
-        );
+    const lossOnly = v.kind === "primary-loss";
+    const random = await runRandomParallel(
+      { ...common, runs: lossOnly ? 0 : runs, seed, kind: "random" },
+      jobs,
+    );
+    const loss = await runRandomParallel(
+      {
+        ...common,
+        runs: lossOnly ? runs : Math.max(1, Math.ceil(runs / 5)),
+        seed: seed + 1000,
+        kind: "primaryLoss",
+      },
+      jobs,
+    );
     const report = summarize(random, loss, flags);
     if (json) io.out(`${JSON.stringify(report, null, 2)}\n`);
     else io.out(textReport(report));
@@ -226,6 +245,8 @@ function summarize(random: Summary, loss: Summary | null, replayFlags = "") {
     runs: { random: random.runs, primaryLoss: loss?.runs ?? 0, total: random.runs + (loss?.runs ?? 0) },
     violations,
     promotionMsAfterPrimaryLoss: loss?.promotionMs ?? null,
+    // Which bound invariant 5 checked those times against, and how close they came (docs/safety.md).
+    promotionBound: loss?.promotionBound ?? null,
     transitionsPerRun: random.transitionsPerRun,
     resumedWaits: {
       count: random.resumedWaits.count + (loss?.resumedWaits.count ?? 0),
@@ -258,6 +279,11 @@ function textReport(r: ReturnType<typeof summarize>): string {
   if (p)
     lines.push(
       `  promotion after primary loss: p50 ${secs(p.p50)}, p99 ${secs(p.p99)}, max ${secs(p.max)} (${p.count} runs)`,
+    );
+  const b = r.promotionBound;
+  if (b?.tightest)
+    lines.push(
+      `  bound checked: ${b.checks}, d = ${b.maxClockDrift}; least slack ${secs(b.tightest.slackMs)} (${secs(b.tightest.promotionMs)} of ${secs(b.tightest.boundMs)}); ${b.overZeroDriftBound} runs over the d = 0 bound${b.mostOverZeroDrift ? ` (at most by ${secs(b.mostOverZeroDrift.overMs)})` : ""}`,
     );
   lines.push(
     `  transitions per run: mean ${r.transitionsPerRun.mean.toFixed(2)}, max ${r.transitionsPerRun.max}`,

@@ -58,6 +58,19 @@ What would change it:
     expect(t).toContain("re-clone it before it rejoins");
   });
 
+  it("stateless roundRobin service: what it answers and what would take a region out", () => {
+    const t = explain(F.stateless);
+    expect(t).toContain(
+      "Role: stateless (roundRobin, no CNPG cluster): this region answers with its own targets and those of every peer it sights with targets; nothing is promoted, fenced or gated.",
+    );
+    expect(t).toContain(
+      "Why: roundRobin: stateless roundRobin service (no CNPG cluster): answering the targets of eu, us",
+    );
+    expect(t).toContain("leaves every answer in the first round its target source gives no address");
+    expect(t).toContain("    us: seen up; last reported targets (in the answer)");
+    expect(t).not.toContain("epoch 0");
+  });
+
   it("frozen by an override: which one, until when, and how to release it", () => {
     const t = explain(F.frozen, [F.freezeOverride]);
     expect(t).toContain("Role: frozen at epoch 3: a freeze override holds every automatic transition.");

@@ -20,6 +20,14 @@ const state: ServiceState = {
   localTargets: Array.from({ length: 40 }, (_, i) => `2001:db8::${i + 1}`),
 };
 
+/** Strings made malformed after signing, signed again with K (a well-signed malformed record). */
+const resign = (body: string[]) => [
+  ...body,
+  `mac=${createHmac("sha256", K)
+    .update(`sg1\n${Z}\n${body.join("\n")}`)
+    .digest("base64url")}`,
+];
+
 describe("heartbeat records", () => {
   it("round-trips a region heartbeat with the services digest", () => {
     const hb = {
@@ -80,6 +88,27 @@ describe("heartbeat records", () => {
     expect(verifyHeartbeat(s, [K], "other.example", "n1").ok).toBe(false);
   });
 
+  it("carries cf=yes (CNPG fenced) when fenced; absent otherwise, the record unchanged", () => {
+    const base = { kind: "service", region: "a", nonce: "n", incarnation: 1, ...state } as const;
+    const fenced = signHeartbeat({ ...base, leaseMajority: true, cnpgFenced: true }, K, Z);
+    expect(fenced[0]).toMatch(/ lm=yes cf=yes$/);
+    expect(verifyHeartbeat(fenced, [K], Z, "n")).toEqual({
+      ok: true,
+      heartbeat: { ...base, leaseMajority: true, cnpgFenced: true },
+    });
+    expect(signHeartbeat({ ...base, cnpgFenced: false }, K, Z)).toEqual(signHeartbeat(base, K, Z));
+    const d = (s: ServiceState) => servicesDigest([s]);
+    expect(d({ ...state, cnpgFenced: true })).not.toBe(d(state));
+    expect(d({ ...state, cnpgFenced: false })).toBe(d(state));
+    const bad = signHeartbeat(base, K, Z).slice(0, -1);
+    bad[0] = `${bad[0]} cf=no`;
+    const resigned = resign(bad);
+    expect(verifyHeartbeat(resigned, [K], Z, "n")).toEqual({
+      ok: false,
+      reason: "malformed service heartbeat",
+    });
+  });
+
   it("carries lm=yes|no (lease majority) when said, and leaves the record as it was when not", () => {
     const base = { kind: "service", region: "a", nonce: "n", incarnation: 1, ...state } as const;
     for (const leaseMajority of [true, false]) {
@@ -100,12 +129,7 @@ describe("heartbeat records", () => {
     // Any other value is malformed, even correctly signed.
     const bad = signHeartbeat(base, K, Z).slice(0, -1);
     bad[0] = `${bad[0]} lm=maybe`;
-    const resigned = [
-      ...bad,
-      `mac=${createHmac("sha256", K)
-        .update(`sg1\n${Z}\n${bad.join("\n")}`)
-        .digest("base64url")}`,
-    ];
+    const resigned = resign(bad);
     expect(verifyHeartbeat(resigned, [K], Z, "n")).toEqual({
       ok: false,
       reason: "malformed service heartbeat",

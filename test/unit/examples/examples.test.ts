@@ -17,8 +17,9 @@ interface ClusterSpec {
   bootstrap?: { initdb?: unknown; pg_basebackup?: { source: string }; recovery?: { source: string } };
 }
 interface FsSpec {
-  regions: { name: string; cnpgCluster: string }[];
-  gate: { selector: { matchLabels: Record<string, string> } };
+  strategy?: string;
+  regions: { name: string; cnpgCluster?: string }[];
+  gate?: { selector: { matchLabels: Record<string, string> } };
   targets: { gateway?: { name: string }; service?: { name: string } };
 }
 
@@ -54,31 +55,40 @@ describe("examples", () => {
           );
         });
 
-        it("each region has the CNPG Cluster its FailoverService names, in one distributed topology", () => {
-          const spec = services[0]!.o.spec as FsSpec;
-          const names = spec.regions.map((x) => x.cnpgCluster);
-          const primaries = new Set<string | undefined>();
-          for (const { name: region, cnpgCluster } of spec.regions) {
-            const r = rs.find((x) => x.region === region)!;
-            const c = ofKind(r, "Cluster").find((x) => x.metadata.name === cnpgCluster);
-            expect(c, `${example}/${region}: Cluster ${cnpgCluster}`).toBeDefined();
-            const cs = c!.spec as ClusterSpec;
-            expect(cs.replica?.self ?? c!.metadata.name).toBe(cnpgCluster);
-            primaries.add(cs.replica?.primary);
-            expect(cs.externalClusters?.map((e) => e.name).sort()).toEqual([...names].sort());
-            expect(cs.replica?.source).not.toBe(cnpgCluster);
-            expect(names).toContain(cs.replica?.source);
-            const isPrimary = cs.replica?.primary === cnpgCluster;
-            if (isPrimary)
-              expect(cs.bootstrap?.initdb, `${cnpgCluster} bootstraps with initdb`).toBeDefined();
-            else
-              expect(names, `${cnpgCluster} bootstraps from another region's cluster`).toContain(
-                cs.bootstrap?.pg_basebackup?.source ?? cs.bootstrap?.recovery?.source,
-              );
-          }
-          expect([...primaries]).toHaveLength(1);
-          expect(names).toContain([...primaries][0]);
-        });
+        const stateless = (services[0]!.o.spec as FsSpec).regions.every((x) => x.cnpgCluster === undefined);
+        if (stateless)
+          it("a FailoverService without CNPG clusters is a roundRobin one, with no gate and no Cluster around", () => {
+            const spec = services[0]!.o.spec as FsSpec;
+            expect(spec.strategy).toBe("roundRobin");
+            expect(spec.gate).toBeUndefined();
+            for (const r of rs) expect(ofKind(r, "Cluster"), `${example}/${r.region}`).toEqual([]);
+          });
+        else
+          it("each region has the CNPG Cluster its FailoverService names, in one distributed topology", () => {
+            const spec = services[0]!.o.spec as FsSpec;
+            const names = spec.regions.map((x) => x.cnpgCluster!);
+            const primaries = new Set<string | undefined>();
+            for (const { name: region, cnpgCluster } of spec.regions) {
+              const r = rs.find((x) => x.region === region)!;
+              const c = ofKind(r, "Cluster").find((x) => x.metadata.name === cnpgCluster);
+              expect(c, `${example}/${region}: Cluster ${cnpgCluster}`).toBeDefined();
+              const cs = c!.spec as ClusterSpec;
+              expect(cs.replica?.self ?? c!.metadata.name).toBe(cnpgCluster);
+              primaries.add(cs.replica?.primary);
+              expect(cs.externalClusters?.map((e) => e.name).sort()).toEqual([...names].sort());
+              expect(cs.replica?.source).not.toBe(cnpgCluster);
+              expect(names).toContain(cs.replica?.source);
+              const isPrimary = cs.replica?.primary === cnpgCluster;
+              if (isPrimary)
+                expect(cs.bootstrap?.initdb, `${cnpgCluster} bootstraps with initdb`).toBeDefined();
+              else
+                expect(names, `${cnpgCluster} bootstraps from another region's cluster`).toContain(
+                  cs.bootstrap?.pg_basebackup?.source ?? cs.bootstrap?.recovery?.source,
+                );
+            }
+            expect([...primaries]).toHaveLength(1);
+            expect(names).toContain([...primaries][0]);
+          });
 
         it("the drills' overrides name this FailoverService and one of its regions", () => {
           const fs = services[0]!.o;
@@ -95,15 +105,18 @@ describe("examples", () => {
         it("the gate selects pods that carry the readiness gate, and the targets exist, in every region", () => {
           const spec = services[0]!.o.spec as FsSpec;
           for (const r of rs) {
-            const want = spec.gate.selector.matchLabels;
+            // A stateless service has no gate: nothing is gated, only the targets are checked.
+            const want = spec.gate?.selector.matchLabels;
             const gated = [...ofKind(r, "Deployment"), ...ofKind(r, "StatefulSet")].filter((d) => {
+              if (!want) return false;
               const t = (d.spec as { template: { metadata: { labels: Record<string, string> } } }).template;
               return Object.entries(want).every(([k, v]) => t.metadata.labels[k] === v);
             });
-            expect(
-              gated.length,
-              `${r.example}/${r.region}: workloads matching the gate selector`,
-            ).toBeGreaterThan(0);
+            if (want)
+              expect(
+                gated.length,
+                `${r.example}/${r.region}: workloads matching the gate selector`,
+              ).toBeGreaterThan(0);
             for (const d of gated) {
               const podSpec = (
                 d.spec as { template: { spec: { readinessGates?: { conditionType: string }[] } } }

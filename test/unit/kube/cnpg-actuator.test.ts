@@ -2,11 +2,15 @@ import { describe, expect, it } from "vitest";
 import {
   type ClusterView,
   demoteForSwitchover,
+  demotePatch,
   fenceAndRepoint,
+  followsPrimary,
   forcePromote,
   type MergePatch,
   promoteWithToken,
   type Step,
+  sourceFor,
+  unfencePatch,
   viewCluster,
 } from "../../../src/kube/cnpg-actuator.ts";
 import type { KubeObject } from "../../../src/kube/kube-client.ts";
@@ -109,7 +113,22 @@ describe("forced failover and the returning stale primary", () => {
   it("a stale primary is fenced before it is re-pointed, and stays fenced", () => {
     const r = drive(cluster({ primary: "pg-eu" }), (v) => fenceAndRepoint(v, "pg-us"));
     expect(r.steps).toEqual(["fence", "repoint"]);
-    expect(r.obj.metadata.annotations).toEqual({ "cnpg.io/fencedInstances": '["*"]' });
+    // Marked as splitguard's fence: the machine lifts only its own (viewCluster fencedByUs).
+    expect(r.obj.metadata.annotations).toEqual({
+      "cnpg.io/fencedInstances": '["*"]',
+      "splitguard.io/fenced-by": "splitguard",
+    });
+    expect(viewCluster(r.obj)).toMatchObject({ fenced: true, fencedByUs: true });
+    const lifted = merge(r.obj, unfencePatch()) as KubeObject;
+    expect(viewCluster(lifted)).toMatchObject({ fenced: false, fencedByUs: false });
+  });
+
+  it("an operator's fence (no splitguard mark) is not ours", () => {
+    const obj = cluster(
+      { primary: "pg-us" },
+      { metadata: { name: "pg-eu", annotations: { "cnpg.io/fencedInstances": '["*"]' } } },
+    );
+    expect(viewCluster(obj)).toMatchObject({ fenced: true, fencedByUs: false });
   });
 });
 
@@ -125,5 +144,56 @@ describe("restart safety: every step is recomputed from the objects", () => {
       obj = merge(obj, s.patch) as KubeObject;
     }
     expect(seen).toEqual(["demote"]);
+  });
+});
+
+describe("replica.source follows the new primary (three regions)", () => {
+  const external = (...names: string[]) => ({ externalClusters: names.map((name) => ({ name })) });
+  const threeRegions = (replica: Record<string, unknown>): KubeObject => ({
+    metadata: { name: "pg-ap" },
+    spec: { replica: { self: "pg-ap", ...replica }, ...external("pg-eu", "pg-us", "pg-ap") },
+    status: {},
+  });
+
+  it("re-pointing a replica at a new primary moves source to that primary's external cluster in the same patch", () => {
+    const v = viewCluster(threeRegions({ primary: "pg-eu", source: "pg-eu" }));
+    expect(v.externalClusters).toEqual(["pg-eu", "pg-us", "pg-ap"]);
+    expect(followsPrimary(v, "pg-us")).toBe(false);
+    expect(demotePatch(v, "pg-us")).toEqual({
+      spec: { replica: { primary: "pg-us", promotionToken: null, source: "pg-us" } },
+    });
+  });
+
+  it("a replica whose primary is already right but whose source is stale is re-pointed, then left alone", () => {
+    const start = threeRegions({ primary: "pg-us", source: "pg-eu" });
+    const { steps, obj } = drive(
+      { ...start, metadata: { name: "pg-ap", annotations: { "cnpg.io/fencedInstances": '["*"]' } } },
+      (v) => fenceAndRepoint(v, "pg-us"),
+    );
+    expect(steps).toEqual(["repoint"]);
+    expect((obj.spec as { replica: Record<string, unknown> }).replica).toMatchObject({
+      primary: "pg-us",
+      source: "pg-us",
+    });
+  });
+
+  it("the old primary's switchover demotion streams from the target", () => {
+    const s = demoteForSwitchover(viewCluster(threeRegions({ primary: "pg-ap", source: "pg-eu" })), "pg-us");
+    expect(s).toMatchObject({
+      kind: "patch",
+      patch: { spec: { replica: { primary: "pg-us", source: "pg-us" } } },
+    });
+  });
+
+  it("without an external cluster named for the primary, source is left as written", () => {
+    const v = viewCluster({
+      metadata: { name: "pg-ap" },
+      spec: { replica: { self: "pg-ap", primary: "pg-eu", source: "origin" }, ...external("origin") },
+    });
+    expect(sourceFor(v, "pg-us")).toBeUndefined();
+    expect(demotePatch(v, "pg-us")).toEqual({
+      spec: { replica: { primary: "pg-us", promotionToken: null } },
+    });
+    expect(followsPrimary({ ...v, primary: "pg-us" }, "pg-us")).toBe(true);
   });
 });

@@ -3,9 +3,8 @@
 // sockets, no timers of its own.
 import { describe, expect, it } from "vitest";
 import type { Intent } from "../../../machines/intents.ts";
-import { parseConfigText } from "../../../src/config/load.ts";
 import type { Clock } from "../../../src/core/clock.ts";
-import type { PeerServiceReport, WitnessResult } from "../../../src/core/evidence.ts";
+import type { PeerServiceReport } from "../../../src/core/evidence.ts";
 import { LeaseDriver } from "../../../src/core/lease-driver.ts";
 import { LeaseWitnessStore, MemoryLeaseTransport } from "../../../src/core/lease-memory-transport.ts";
 import type { ProbeRound } from "../../../src/core/prober.ts";
@@ -21,19 +20,9 @@ import type {
 } from "../../../src/runtime/actuators.ts";
 import { machineSpec, RegionRuntime, type RuntimeObserver } from "../../../src/runtime/region-runtime.ts";
 import type { ServiceStatusDoc } from "../../../src/runtime/service-status.ts";
+import { peerRound, twoRegionConfig } from "../../support/runtime-rounds.ts";
 
-const CONFIG = parseConfigText(
-  `zone: gslb.example.com
-region: us
-heartbeatKeyFile: hb.key
-regions:
-  - { name: eu, nameservers: [192.0.2.1] }
-  - { name: us, nameservers: [192.0.2.2] }
-witnesses: [127.0.0.1, 127.0.0.2, 127.0.0.3]
-`,
-  "test.yaml",
-);
-const W = CONFIG.witnesses;
+const CONFIG = twoRegionConfig("us");
 const DB: ServiceDef = {
   name: "db",
   host: "db",
@@ -86,8 +75,11 @@ class MemoryWorld implements RegionWorld {
   safety: ServiceDef["safety"] = "witness";
   /** The FailoverService was deleted. */
   deleted = false;
+  /** Overrides of the service definition (a stateless roundRobin service). */
+  def: Partial<ServiceDef> = {};
+  targets = ["198.51.100.20"];
   services() {
-    return this.deleted ? [] : [{ ...DB, safety: this.safety }];
+    return this.deleted ? [] : [{ ...DB, safety: this.safety, ...this.def }];
   }
   async persistLeaseAttempt(_svc: ServiceDef, a: LeaseAttempt) {
     await Promise.resolve();
@@ -100,7 +92,7 @@ class MemoryWorld implements RegionWorld {
     return {
       cnpg: this.cnpg,
       replicaHealthy: true,
-      targets: ["198.51.100.20"],
+      targets: this.targets,
       targetProblems: [],
       restored: undefined,
       overrides: this.overrides,
@@ -133,29 +125,8 @@ const EU_PRIMARY: PeerServiceReport = {
 };
 
 /** One round as the prober reports it: eu up (or voted down by every witness), us's self-quorum. */
-function round(n: number, at: number, eu: "up" | "down"): ProbeRound {
-  const hb = { region: "eu", incarnation: 1, services: { db: EU_PRIMARY } };
-  const witnesses: WitnessResult[] = W.map((w) => ({
-    witness: w,
-    self: "ok",
-    peers: { eu: eu === "up" ? { vote: "up", heartbeat: hb } : { vote: "down", detail: "SERVFAIL" } },
-  }));
-  return {
-    evidence: {
-      region: "us",
-      round: n,
-      startedAt: at,
-      completedAt: at,
-      witnesses,
-      direct: {
-        eu: eu === "up" ? { reachable: true, heartbeat: hb } : { reachable: false, detail: "timeout" },
-      },
-      local: {},
-      overrides: {},
-    },
-    observations: [],
-  };
-}
+const round = (n: number, at: number, eu: "up" | "down"): ProbeRound =>
+  peerRound(CONFIG, n, at, eu, { db: EU_PRIMARY });
 
 function setup(lease?: (clock: Clock) => LeaseFactory, observer?: RuntimeObserver) {
   const clock = new HandClock();
@@ -255,6 +226,44 @@ describe("RegionRuntime", () => {
     expect(answer()).toBeUndefined();
     await step("up");
     expect(forgotten).toEqual(["db/db"]);
+  });
+
+  it("a stateless roundRobin service: no machine and no intents; answers every region with targets, never promotes", async () => {
+    const { world, rt, step, answer } = setup();
+    world.def = { strategy: "roundRobin", stateless: true };
+    await step("up");
+    expect(rt.states()).toEqual({});
+    expect(answer()).toEqual(["198.51.100.20", "192.0.2.10"]);
+    expect(world.stored).toMatchObject({
+      role: "stateless",
+      state: "stateless.serving",
+      published: { gate: "open", localTargets: ["198.51.100.20"] },
+      peers: [{ region: "eu", seen: "up", gate: "open" }],
+    });
+    expect(world.stored?.decision.reason).toMatch(/answering the targets of us, eu/);
+    // eu lost for longer than promoteAfter: left out of the answer, nothing promoted or gated.
+    for (let i = 0; i < CONFIG.failover.promoteAfter / CONFIG.probe.interval + 5; i++) await step("down");
+    expect(answer()).toEqual(["198.51.100.20"]);
+    expect(world.executed).toEqual([]);
+    expect(world.cnpg).toEqual({ role: "replica", fenced: false, primary: "eu" });
+    // No targets here: this region leaves the answer too.
+    world.targets = [];
+    await step("up");
+    expect(answer()).toEqual(["192.0.2.10"]);
+    expect(world.stored).toMatchObject({
+      state: "stateless.noTargets",
+      published: { gate: "closed", localTargets: [] },
+    });
+  });
+
+  it("a service that becomes stateless stops its machine", async () => {
+    const { world, rt, step, answer } = setup();
+    await step("up");
+    expect(rt.states()).toEqual({ db: "standby.following" });
+    world.def = { strategy: "roundRobin", stateless: true };
+    await step("up");
+    expect(rt.states()).toEqual({});
+    expect(answer()).toEqual(["198.51.100.20", "192.0.2.10"]);
   });
 
   it("a replica that is not the leader runs no machine and serves what status says", async () => {
