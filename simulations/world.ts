@@ -140,9 +140,17 @@ interface Incarnation {
   roundTimer: unknown;
   round: number;
   stopped: boolean;
-  /** The last status this incarnation wrote (statusWriteDue); none yet after its start. */
-  written: StatusWritten | undefined;
-  conditions: readonly Condition[];
+  /** Its round ends, whose status documents are built when it stops (writeStatus). */
+  ends: RoundEnd[];
+}
+
+/** What the status document of a round's end is built from. */
+interface RoundEnd {
+  readonly snapshot: ReturnType<Actor<typeof serviceMachine>["getSnapshot"]>;
+  readonly ev: ServiceEvidence;
+  readonly published: PeerServiceReport | undefined;
+  readonly leaseAttempt: { epoch: number; seq: number };
+  readonly now: number;
 }
 
 /** A restarted controller that resumed a standby's promotion wait from the stored status. */
@@ -367,8 +375,7 @@ export class World {
       roundTimer: undefined,
       round: 0,
       stopped: false,
-      written: undefined,
-      conditions: [],
+      ends: [],
     };
     if (this.cfg.safety === "lease") {
       const flight = new InFlight(() => {
@@ -462,7 +469,14 @@ export class World {
         const sev = serviceEvidence(fresh, this.cfg.service);
         reg.lastEvidence = sev;
         actor.send({ type: "EVIDENCE", evidence: sev });
-        if (!inc.stopped) this.writeStatus(reg, inc, sev);
+        if (!inc.stopped)
+          inc.ends.push({
+            snapshot: actor.getSnapshot(),
+            ev: sev,
+            published: reg.published,
+            leaseAttempt: { ...reg.leaseAttempt },
+            now: clock.now(),
+          });
       }, this.cfg.timing.probeTimeoutMs);
       inc.roundTimer = clock.setTimeout(round, this.cfg.timing.probeIntervalMs);
     };
@@ -470,23 +484,33 @@ export class World {
     inc.roundTimer = clock.setTimeout(round, this.rng.next() * this.cfg.timing.probeIntervalMs);
   }
 
-  /** The end of a round: the status document, written when statusWriteDue says so. */
-  private writeStatus(reg: RegionSim, inc: Incarnation, ev: ServiceEvidence): void {
-    const now = inc.clock.now();
-    const published = reg.published && { ...reg.published, host: this.cfg.service };
-    const doc = serviceStatusDoc(inc.actor.getSnapshot(), ev, published, [], inc.conditions, now, {
-      ...reg.leaseAttempt,
-    });
-    const due = statusWriteDue(doc, inc.written, now);
-    if (!due) return;
-    reg.stored = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
-    inc.written = due;
-    inc.conditions = doc.conditions;
+  /**
+   * The status an incarnation wrote: at each round's end its document, written when statusWriteDue
+   * says so. Built from the recorded round ends when the incarnation stops (only a later start
+   * reads it), in order, which gives the same writes as building it every round at a fraction of
+   * the cost (snapshots and evidence are immutable).
+   */
+  private writeStatus(reg: RegionSim, inc: Incarnation): void {
+    let written: StatusWritten | undefined;
+    let conditions: readonly Condition[] = [];
+    let last: ReturnType<typeof serviceStatusDoc> | undefined;
+    for (const e of inc.ends) {
+      const published = e.published && { ...e.published, host: this.cfg.service };
+      const doc = serviceStatusDoc(e.snapshot, e.ev, published, [], conditions, e.now, e.leaseAttempt);
+      const due = statusWriteDue(doc, written, e.now);
+      if (!due) continue;
+      last = doc;
+      written = due;
+      conditions = doc.conditions;
+    }
+    inc.ends = [];
+    if (last) reg.stored = JSON.parse(JSON.stringify(last)) as Record<string, unknown>;
   }
 
-  private stopController(reg: RegionSim): void {
+  private stopController(reg: RegionSim, persist = true): void {
     const inc = reg.inc;
     if (!inc) return;
+    if (persist) this.writeStatus(reg, inc);
     inc.stopped = true;
     inc.driver?.stop();
     inc.actor.stop();
@@ -816,7 +840,7 @@ export class World {
         writable: this.isWritable(reg),
         epoch: reg.status?.epoch ?? 0,
       });
-    for (const reg of this.regions.values()) this.stopController(reg);
+    for (const reg of this.regions.values()) this.stopController(reg, false);
   }
 
   /** Each region as the run ended (before the controllers were stopped). */
