@@ -33,8 +33,6 @@ export interface GenOptions {
   readonly settleMs: number;
 }
 
-const MARGIN_MS = 10_000;
-
 export function caseConfig(safety: Safety, c: ScheduleCase, durationMs: number): SimConfig {
   const base = baseConfig({
     seed: c.seed,
@@ -47,9 +45,7 @@ export function caseConfig(safety: Safety, c: ScheduleCase, durationMs: number):
     infraCacheMs: c.infraCacheMs,
   });
   const promoteAfterMs =
-    c.promoteAfter === "tight"
-      ? minPromoteAfterMs({ ...base.timing, marginMs: MARGIN_MS })
-      : base.timing.promoteAfterMs;
+    c.promoteAfter === "tight" ? minPromoteAfterMs(base.timing) : base.timing.promoteAfterMs;
   return { ...base, timing: { ...base.timing, promoteAfterMs } };
 }
 
@@ -152,6 +148,88 @@ export function primaryLossArb(o: { durationMs: number; regions?: 2 | 3 }): fc.A
       faults: fc
         .integer({ min: 60_000, max: Math.max(60_000, o.durationMs - 700_000) })
         .map((at) => [{ kind: "crash" as const, region: "eu", at, for: o.durationMs * 2 }]),
+    });
+  });
+}
+
+/** A fault that lasts past any run. */
+const FOR_GOOD = 100 * 3_600_000;
+
+/** The primary region eu lost (crashed or cut off) from `at` for `ms`. */
+function euLost(crash: boolean, at: number, ms: number): Fault {
+  return crash
+    ? { kind: "crash", region: "eu", at, for: ms }
+    : { kind: "isolate", region: "eu", at, for: ms };
+}
+
+/**
+ * Restart-heavy schedules for the resumed promotion wait (src/runtime/resume-wait.ts): a random
+ * case (up to two of its faults kept, promoteAfter at its default so that a restart may resume)
+ * plus one to three losses of the primary region eu (crashed or cut off, for 20–400 s or for
+ * good) and two to six restarts of the standbys' controllers around them, gaps of 1–120 s. Half
+ * the cases carry instead the schedule the rule's "the gap never counts" is for: eu is lost (mostly
+ * cut off) for 20–55 s, under fenceAfter; a standby's controller goes down while it suspects eu,
+ * for 150–285 s; eu serves again meanwhile and is lost again 0–60 s before the standby returns, so
+ * eu fences only a fenceAfter after that; resolvers then keep no memory of the restarted region as down (infraCacheMs 0), since
+ * a self-quorum failure in the first fresh round would drop any resumed wait and hide the rule.
+ */
+export function restartHeavyArb(o: GenOptions): fc.Arbitrary<ScheduleCase> {
+  return scheduleArb(o).chain((c) => {
+    const standbys = REGIONS3.slice(1, c.regions) as string[];
+    const lastStart = Math.max(60_000, o.durationMs - o.settleMs - 900_000);
+    return fc.integer({ min: 60_000, max: lastStart }).chain((t0) => {
+      const loss = fc
+        .record({
+          crash: fc.boolean(),
+          at: fc.integer({ min: t0, max: t0 + 400_000 }),
+          for: fc.oneof(fc.integer({ min: 20_000, max: 400_000 }), fc.constant(FOR_GOOD)),
+        })
+        .map((x) => euLost(x.crash, x.at, x.for));
+      const restart: fc.Arbitrary<Fault> = fc.record({
+        kind: fc.constant("restart" as const),
+        region: fc.constantFrom(...standbys),
+        at: fc.integer({ min: t0, max: t0 + 500_000 }),
+        for: fc.integer({ min: 1_000, max: 120_000 }),
+      });
+      const backInGap = fc
+        .record({
+          // Mostly a cut: eu keeps its CNPG and serves again as soon as it is reachable.
+          crash: fc.constantFrom(false, false, false, true),
+          // Under fenceAfter: eu never fences, and its fence timer starts again at the second loss.
+          first: fc.integer({ min: 20_000, max: 55_000 }),
+          region: fc.constantFrom(...standbys),
+          // The standby goes down while it still suspects eu (before eu is back)...
+          into: fc.double({ min: 0.3, max: 0.95, noNaN: true }),
+          // ...for less than promoteAfter: a longer outage of a primary's controller is the
+          // documented limit (its gate stays open while no controller runs), not this rule.
+          gap: fc.integer({ min: 150_000, max: 285_000 }),
+          relostBefore: fc.integer({ min: 0, max: 60_000 }),
+        })
+        .map((x): Fault[] => {
+          const down = t0 + Math.round(x.first * x.into);
+          return [
+            euLost(x.crash, t0, x.first),
+            { kind: "restart", region: x.region, at: down, for: x.gap },
+            euLost(x.crash, down + x.gap - x.relostBefore, FOR_GOOD),
+          ];
+        });
+      return fc
+        .tuple(
+          fc.array(loss, { minLength: 1, maxLength: 3 }),
+          fc.array(restart, { minLength: 2, maxLength: 6 }),
+          fc.option(backInGap, { freq: 2 }),
+        )
+        .map(([losses, restarts, gap]) => ({
+          ...c,
+          promoteAfter: "default" as const,
+          infraCacheMs: gap ? 0 : c.infraCacheMs,
+          // No planned switchover: the restarts target the standbys of the initial primary.
+          faults: [
+            ...c.faults.filter((f) => f.kind !== "switchover").slice(0, 2),
+            ...(gap ?? losses),
+            ...restarts,
+          ],
+        }));
     });
   });
 }

@@ -62,6 +62,8 @@ export interface Summary {
   /** Those promotion times against the bound invariant 5 checks (promotion-bound.ts). */
   promotionBound: BoundFigures;
   transitionsPerRun: { mean: number; max: number };
+  /** Restarted controllers that resumed a promotion wait from status (resume-wait.ts), and in how many runs. */
+  resumedWaits: { count: number; runs: number };
   /** fast-check's replay handle for the first failing case (seed and path), when one failed. */
   failure: { seed: number; path: string; case: ScheduleCase; violations: Violation[] } | null;
 }
@@ -112,6 +114,7 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
   const violations: Summary["violations"] = {};
   let index = 0;
   let simulated = 0;
+  const resumed = { count: 0, runs: 0 };
   let failure: Summary["failure"] = null;
   let bound = noBoundFigures();
   const t0 = performance.now();
@@ -125,6 +128,8 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
       );
       simulated += o.durationMs;
       transitions.push(out.transitions);
+      resumed.count += out.world.resumes.length;
+      if (out.world.resumes.length > 0) resumed.runs += 1;
       if (out.promotionMs !== null) {
         promo.push(out.promotionMs);
         bound = addBoundRun(bound, out.world, c.seed, out.promotionMs);
@@ -168,6 +173,7 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
       mean: transitions.length ? transitions.reduce((a, b) => a + b, 0) / transitions.length : 0,
       max: transitions.length ? Math.max(...transitions) : 0,
     },
+    resumedWaits: resumed,
     failure,
   };
 }
@@ -215,6 +221,10 @@ export function mergeSummaries(parts: Summary[]): Summary {
     simulatedMs: 0,
     wallMs: Math.max(...parts.map((p) => p.wallMs)),
     violations: {},
+    resumedWaits: {
+      count: parts.reduce((a, p) => a + p.resumedWaits.count, 0),
+      runs: parts.reduce((a, p) => a + p.resumedWaits.runs, 0),
+    },
     failure: parts.find((p) => p.failure)?.failure ?? null,
   };
   const promoAll: { p50: number | null; p99: number | null; max: number | null; count: number }[] = [];

@@ -5,6 +5,7 @@ import { FAILSAFE_SCENARIOS } from "./failsafe-scenarios.ts";
 import { FREEZE_SCENARIOS } from "./freeze-scenarios.ts";
 import { caseConfig, type ScheduleCase } from "./generate.ts";
 import type { Expectations, InvariantId } from "./invariants.ts";
+import { RESUME_SCENARIOS } from "./resume-scenarios.ts";
 import { expectationsFor } from "./runner.ts";
 import type { Fault } from "./schedule.ts";
 import { baseConfig, type Safety } from "./sim-config.ts";
@@ -519,7 +520,14 @@ export function regressionScenarios(): Scenario[] {
 }
 
 export function allScenarios(): Scenario[] {
-  return [...SCENARIOS, ...FAILSAFE_SCENARIOS, ...FREEZE_SCENARIOS, ...regressionScenarios(), ...SHRUNK];
+  return [
+    ...SCENARIOS,
+    ...FAILSAFE_SCENARIOS,
+    ...FREEZE_SCENARIOS,
+    ...RESUME_SCENARIOS,
+    ...regressionScenarios(),
+    ...SHRUNK,
+  ];
 }
 
 export function findScenario(name: string): Scenario | undefined {

@@ -43,6 +43,7 @@ export function baseConfig(o: BaseOptions = {}): SimConfig {
     fenceAfterMs: 60_000,
     promoteAfterMs: o.promoteAfterMs ?? 300_000,
     holdDownMs: 600_000,
+    marginMs: 10_000,
   };
   return {
     seed: o.seed ?? 1,

@@ -20,6 +20,14 @@ import {
 import type { LeaseView } from "../src/core/lease-core.ts";
 import { LeaseDriver } from "../src/core/lease-driver.ts";
 import { LeaseWitnessStore } from "../src/core/lease-memory-transport.ts";
+import { restoreAtStart } from "../src/runtime/restore-start.ts";
+import {
+  type Condition,
+  restoredFrom,
+  type StatusWritten,
+  serviceStatusDoc,
+  statusWriteDue,
+} from "../src/runtime/service-status.ts";
 import { EventQueue } from "./event-queue.ts";
 import { InFlight, SimLeaseTransport } from "./lease-sim-transport.ts";
 import { Network, type WitnessSpec } from "./network.ts";
@@ -35,6 +43,8 @@ export interface SimTiming {
   readonly fenceAfterMs: number;
   readonly promoteAfterMs: number;
   readonly holdDownMs: number;
+  /** failover.margin: the timing rule's margin, which a resumed promotion wait keeps (resume-wait.ts). */
+  readonly marginMs: number;
 }
 
 export interface SimConfig {
@@ -105,6 +115,8 @@ export interface Promotion {
     readonly followedSeenFollowing: boolean;
   } | null;
   readonly automatic: boolean;
+  /** The region's controller incarnation that asked for it (Resume.incarnation). */
+  readonly incarnation: number;
 }
 
 export interface Sample {
@@ -128,6 +140,30 @@ interface Incarnation {
   roundTimer: unknown;
   round: number;
   stopped: boolean;
+  /** Its round ends, whose status documents are built when it stops (writeStatus). */
+  ends: RoundEnd[];
+}
+
+/** What the status document of a round's end is built from. */
+interface RoundEnd {
+  readonly snapshot: ReturnType<Actor<typeof serviceMachine>["getSnapshot"]>;
+  readonly ev: ServiceEvidence;
+  readonly published: PeerServiceReport | undefined;
+  readonly leaseAttempt: { epoch: number; seq: number };
+  readonly now: number;
+}
+
+/** A restarted controller that resumed a standby's promotion wait from the stored status. */
+export interface Resume {
+  readonly at: number;
+  readonly region: string;
+  readonly primary: string;
+  /** The controller incarnation that resumed (Promotion.incarnation). */
+  readonly incarnation: number;
+  /** How much of the wait before the restart was credited (region clock ms). */
+  readonly creditMs: number;
+  /** From the last round the status showed to this start (region clock ms): the gap and the lag, never counted. */
+  readonly unevidencedMs: number;
 }
 
 class RegionSim {
@@ -136,10 +172,16 @@ class RegionSim {
   gateOpen = false;
   cnpg: CnpgStatus;
   replicaUnhealthy = 0;
-  /** The last snapshot of its controller (kept after a stop: the next start restores from it). */
+  /** The last snapshot of its controller (kept after a stop, for the audit, samples and final state). */
   snapshot: ServiceSnapshot | undefined;
   private statusFor: ServiceSnapshot | undefined;
   private statusMemo: ServiceStatus | undefined;
+  /**
+   * The FailoverService status as last written, stored as JSON like the API server stores it: what
+   * a restarted controller restores from. Written at the end of a round, only on change or every
+   * 30 s (the region runtime's rule), so it may lag the machine; it survives a region crash.
+   */
+  stored: Record<string, unknown> | undefined;
   leaseAttempt = { epoch: 0, seq: 0 };
   published: PeerServiceReport | undefined;
   inc: Incarnation | null = null;
@@ -188,6 +230,7 @@ export class World {
   readonly overlaps: { at: number; regions: string[] }[] = [];
   readonly errors: string[] = [];
   readonly epochs: { at: number; region: string; epoch: number }[] = [];
+  readonly resumes: Resume[] = [];
   private readonly overrides: Override[] = [];
   private asyncSettled = false;
   private readonly spec: (r: string) => ServiceSpec;
@@ -304,8 +347,23 @@ export class World {
   private startController(reg: RegionSim): void {
     reg.incarnations += 1;
     const clock = reg.physicalClock.fork(`controller ${reg.name}#${reg.incarnations}`);
+    const spec = this.spec(reg.name);
+    // The live runtime's restore path: the status last written (restoredFrom, as kube-world reads
+    // it) through restoreAtStart (region-runtime's startMachine), so random restarts exercise
+    // resumed promotion waits and the invariants audit them.
+    const stored = restoredFrom(reg.stored);
+    const restored = restoreAtStart(stored, reg.cnpg, spec.timing, this.cfg.timing.marginMs, clock.now());
+    if (restored?.resume && stored?.suspect)
+      this.resumes.push({
+        at: this.q.now,
+        region: reg.name,
+        primary: restored.resume.primary,
+        incarnation: reg.incarnations,
+        creditMs: clock.now() - restored.resume.since,
+        unevidencedMs: clock.now() - stored.suspect.lastRoundAt,
+      });
     const actor = createActor(serviceMachine, {
-      input: { spec: this.spec(reg.name), clock, cnpg: { ...reg.cnpg }, restored: reg.status },
+      input: { spec, clock, cnpg: { ...reg.cnpg }, restored },
       clock,
     });
     let driver: LeaseDriver | null = null;
@@ -317,6 +375,7 @@ export class World {
       roundTimer: undefined,
       round: 0,
       stopped: false,
+      ends: [],
     };
     if (this.cfg.safety === "lease") {
       const flight = new InFlight(() => {
@@ -410,6 +469,14 @@ export class World {
         const sev = serviceEvidence(fresh, this.cfg.service);
         reg.lastEvidence = sev;
         actor.send({ type: "EVIDENCE", evidence: sev });
+        if (!inc.stopped)
+          inc.ends.push({
+            snapshot: actor.getSnapshot(),
+            ev: sev,
+            published: reg.published,
+            leaseAttempt: { ...reg.leaseAttempt },
+            now: clock.now(),
+          });
       }, this.cfg.timing.probeTimeoutMs);
       inc.roundTimer = clock.setTimeout(round, this.cfg.timing.probeIntervalMs);
     };
@@ -417,9 +484,33 @@ export class World {
     inc.roundTimer = clock.setTimeout(round, this.rng.next() * this.cfg.timing.probeIntervalMs);
   }
 
-  private stopController(reg: RegionSim): void {
+  /**
+   * The status an incarnation wrote: at each round's end its document, written when statusWriteDue
+   * says so. Built from the recorded round ends when the incarnation stops (only a later start
+   * reads it), in order, which gives the same writes as building it every round at a fraction of
+   * the cost (snapshots and evidence are immutable).
+   */
+  private writeStatus(reg: RegionSim, inc: Incarnation): void {
+    let written: StatusWritten | undefined;
+    let conditions: readonly Condition[] = [];
+    let last: ReturnType<typeof serviceStatusDoc> | undefined;
+    for (const e of inc.ends) {
+      const published = e.published && { ...e.published, host: this.cfg.service };
+      const doc = serviceStatusDoc(e.snapshot, e.ev, published, [], conditions, e.now, e.leaseAttempt);
+      const due = statusWriteDue(doc, written, e.now);
+      if (!due) continue;
+      last = doc;
+      written = due;
+      conditions = doc.conditions;
+    }
+    inc.ends = [];
+    if (last) reg.stored = JSON.parse(JSON.stringify(last)) as Record<string, unknown>;
+  }
+
+  private stopController(reg: RegionSim, persist = true): void {
     const inc = reg.inc;
     if (!inc) return;
+    if (persist) this.writeStatus(reg, inc);
     inc.stopped = true;
     inc.driver?.stop();
     inc.actor.stop();
@@ -481,9 +572,11 @@ export class World {
           othersWritable: others,
           audit: auto ? this.audit(reg) : null,
           automatic: !!auto,
+          incarnation: reg.incarnations,
         });
         this.later(a.promoteMs, () => {
-          reg.cnpg = { role: "primary", fenced: false, primary: reg.name };
+          // promotePatch records the epoch on the cluster (splitguard.io/epoch).
+          reg.cnpg = { role: "primary", fenced: false, primary: reg.name, epoch: i.epoch };
           this.notifyCnpg(reg);
         });
         break;
@@ -747,7 +840,7 @@ export class World {
         writable: this.isWritable(reg),
         epoch: reg.status?.epoch ?? 0,
       });
-    for (const reg of this.regions.values()) this.stopController(reg);
+    for (const reg of this.regions.values()) this.stopController(reg, false);
   }
 
   /** Each region as the run ended (before the controllers were stopped). */

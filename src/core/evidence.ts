@@ -88,6 +88,8 @@ export interface CnpgStatus {
   /** `spec.replica.primary`: the region the cluster believes is primary. */
   readonly primary?: string | undefined;
   readonly demotionToken?: string | undefined;
+  /** `splitguard.io/epoch`: the fencing epoch recorded with this cluster's last promotion. */
+  readonly epoch?: number | undefined;
 }
 
 export interface LocalServiceState {

@@ -97,6 +97,7 @@ export class KubeWorld implements RegionWorld {
           fencedByUs: v.fenced && v.fencedByUs,
           primary: regionOf(v.primary),
           demotionToken: v.demotionToken,
+          ...(v.epoch !== undefined && Number.isFinite(v.epoch) ? { epoch: v.epoch } : {}),
         };
         // CNPG keeps replication lag in its metrics only (DESIGN §7); status says whether instances are
         // ready. Without either the replica counts as unhealthy: it must not be promoted blind.

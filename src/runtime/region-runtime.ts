@@ -33,8 +33,8 @@ import type {
   RegionWorld,
   ServiceDef,
 } from "./actuators.ts";
-import { resumeWait } from "./resume-wait.ts";
-import { type Condition, type ServiceStatusDoc, serviceStatusDoc } from "./service-status.ts";
+import { restoreAtStart } from "./restore-start.ts";
+import { type Condition, type ServiceStatusDoc, serviceStatusDoc, statusWriteDue } from "./service-status.ts";
 import { statelessPublished, statelessStatusDoc } from "./stateless-service.ts";
 import { type PeerSights, zoneView } from "./zone-view.ts";
 
@@ -382,14 +382,12 @@ export class RegionRuntime {
   }
 
   private async writeStatus(run: StatusMemo, doc: ServiceStatusDoc): Promise<void> {
-    const { round: _round, ...content } = doc;
-    const text = JSON.stringify(content);
-    const now = this.o.clock.now();
-    const refresh = this.o.statusRefreshMs ?? 30_000;
-    if (text === run.lastStatus && now - run.lastStatusAt < refresh) return;
+    const last = run.lastStatus === "" ? undefined : { text: run.lastStatus, at: run.lastStatusAt };
+    const due = statusWriteDue(doc, last, this.o.clock.now(), this.o.statusRefreshMs);
+    if (!due) return;
     await this.o.world.writeStatus(run.def, doc);
-    run.lastStatus = text;
-    run.lastStatusAt = now;
+    run.lastStatus = due.text;
+    run.lastStatusAt = due.at;
     run.conditions = doc.conditions;
   }
 
@@ -401,8 +399,13 @@ export class RegionRuntime {
         spec,
         clock,
         cnpg: obs.cnpg,
-        // A standby's promotion wait resumes only on evidence (resume-wait.ts has the argument).
-        restored: resumeWait(obs.restored, spec.timing, config.failover.margin * 1000, clock.now()),
+        restored: restoreAtStart(
+          obs.restored,
+          obs.cnpg,
+          spec.timing,
+          config.failover.margin * 1000,
+          clock.now(),
+        ),
       },
       clock,
     });

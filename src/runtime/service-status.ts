@@ -216,6 +216,35 @@ export function serviceStatusDoc(
   };
 }
 
+/** Status is written on every change, and at least this often while nothing changes. */
+export const STATUS_REFRESH_MS = 30_000;
+
+/** What a status writer remembers of its last write. */
+export interface StatusWritten {
+  /** The written document without its round (JSON). */
+  readonly text: string;
+  readonly at: number;
+}
+
+/**
+ * Whether `doc` is due to be written at `now` (the region runtime's rule, which the simulator
+ * shares): when its content changed since `last`, the round aside, or `refreshMs` passed. Returns
+ * what to remember once it is written, or null when nothing is due. So the stored `round.at` lags
+ * the last round by up to `refreshMs` while nothing changes; a restarted controller's resumed wait
+ * (resume-wait.ts) counts only up to the round written.
+ */
+export function statusWriteDue(
+  doc: ServiceStatusDoc,
+  last: StatusWritten | undefined,
+  now: number,
+  refreshMs: number = STATUS_REFRESH_MS,
+): StatusWritten | null {
+  const { round: _round, ...content } = doc;
+  const text = JSON.stringify(content);
+  if (last && text === last.text && now - last.at < refreshMs) return null;
+  return { text, at: now };
+}
+
 /** A condition whose lastTransitionTime moves only when its status changes. */
 export function condition(
   previous: readonly Condition[],

@@ -248,6 +248,10 @@ function summarize(random: Summary, loss: Summary | null, replayFlags = "") {
     // Which bound invariant 5 checked those times against, and how close they came (docs/safety.md).
     promotionBound: loss?.promotionBound ?? null,
     transitionsPerRun: random.transitionsPerRun,
+    resumedWaits: {
+      count: random.resumedWaits.count + (loss?.resumedWaits.count ?? 0),
+      runs: random.resumedWaits.runs + (loss?.resumedWaits.runs ?? 0),
+    },
     simulatedMs,
     wallMs: Math.round(wallMs),
     simulatedToWall: Math.round(simulatedMs / wallMs),
@@ -283,6 +287,7 @@ function textReport(r: ReturnType<typeof summarize>): string {
     );
   lines.push(
     `  transitions per run: mean ${r.transitionsPerRun.mean.toFixed(2)}, max ${r.transitionsPerRun.max}`,
+    `  restarts that resumed a promotion wait from status: ${r.resumedWaits.count} in ${r.resumedWaits.runs} runs`,
     `  simulated ${(r.simulatedMs / 3_600_000).toFixed(1)} h in ${(r.wallMs / 1000).toFixed(1)} s wall: ${r.simulatedToWall}x, ${r.schedulesPerMinute} schedules/min`,
   );
   for (const f of r.failures)

@@ -1,0 +1,70 @@
+// The restore path shared by the region runtime and the simulator (src/runtime/restore-start.ts)
+// and the status write rule both use (statusWriteDue in src/runtime/service-status.ts).
+import { describe, expect, it } from "vitest";
+import type { CnpgStatus } from "../../../src/core/evidence.ts";
+import { restoreAtStart } from "../../../src/runtime/restore-start.ts";
+import type { StoredStatus } from "../../../src/runtime/resume-wait.ts";
+import { type ServiceStatusDoc, statusWriteDue } from "../../../src/runtime/service-status.ts";
+import { spec } from "../machines/fixtures.ts";
+
+const timing = { ...spec("us").timing, promoteAfterMs: 300_000 };
+const MARGIN = 10_000;
+
+const stored = (over: Partial<StoredStatus> = {}): StoredStatus => ({
+  role: "standby",
+  epoch: 1,
+  primary: "eu",
+  lastHealthyAt: null,
+  leaseHoldUntil: null,
+  lastRoleChangeAt: null,
+  ...over,
+});
+
+describe("restoreAtStart", () => {
+  it("a cluster promoted at a newer epoch than the status records starts the machine at that epoch", () => {
+    // Lease acquired (epoch 2) and CNPG promoted between two rounds; the status still says epoch 1.
+    const cnpg: CnpgStatus = { role: "primary", fenced: false, primary: "us", epoch: 2 };
+    expect(restoreAtStart(stored(), cnpg, timing, MARGIN, 1_000_000)?.epoch).toBe(2);
+  });
+
+  it("never lowers the status's epoch, and ignores the record of a cluster that is no longer primary", () => {
+    const older: CnpgStatus = { role: "primary", fenced: false, primary: "us", epoch: 1 };
+    expect(restoreAtStart(stored({ epoch: 3 }), older, timing, MARGIN, 0)?.epoch).toBe(3);
+    const replica: CnpgStatus = { role: "replica", fenced: false, primary: "ap", epoch: 5 };
+    expect(restoreAtStart(stored({ epoch: 3 }), replica, timing, MARGIN, 0)?.epoch).toBe(3);
+  });
+
+  it("keeps resumeWait's seed for a standby's evidenced wait", () => {
+    const suspect = { primary: "eu", lostSince: 100_000, selfQuorumSince: 0, lastRoundAt: 200_000 };
+    const r = restoreAtStart(
+      stored({ suspect }),
+      { role: "replica", fenced: false, primary: "eu" },
+      timing,
+      MARGIN,
+      260_000,
+    );
+    expect(r?.resume).toEqual({ primary: "eu", since: 160_000 });
+  });
+
+  it("no status: nothing restored", () => {
+    expect(
+      restoreAtStart(undefined, { role: "primary", fenced: false, epoch: 4 }, timing, MARGIN, 0),
+    ).toBeUndefined();
+  });
+});
+
+describe("statusWriteDue", () => {
+  const doc = (round: number, state = "standby.suspecting") =>
+    ({
+      state,
+      round: { number: round, at: new Date(round * 5_000).toISOString() },
+    }) as unknown as ServiceStatusDoc;
+
+  it("writes the first status, then only on a change other than the round, or once the refresh is due", () => {
+    const first = statusWriteDue(doc(1), undefined, 0, 30_000);
+    expect(first).not.toBeNull();
+    expect(statusWriteDue(doc(2), first!, 5_000, 30_000)).toBeNull();
+    expect(statusWriteDue(doc(3, "standby.acquiring"), first!, 10_000, 30_000)).not.toBeNull();
+    expect(statusWriteDue(doc(7), first!, 30_000, 30_000)).toEqual({ text: first!.text, at: 30_000 });
+  });
+});
