@@ -76,6 +76,25 @@ export function standaloneView(c: Config): ZoneView {
   return { hosts, services };
 }
 
+/**
+ * TTL of the zone's NS records and of the nameservers' addresses (apex NS, `ns-<r>.Z`, the
+ * referrals to every `<r>.hb.Z` and their glue): static configuration, unlike the answers (`ttl`).
+ *
+ * Why it is long: a resolver that must re-learn the delegation of `<self>.hb.Z` asks one of Z's
+ * nameservers, every region's alike, chosen by its RTT memory. When a standby region has just gone
+ * silent (isolated), the resolver still rates it fast, so the primary's own heartbeat question
+ * waits out the resolver's retransmissions to the silent server first: 1.3 s measured with unbound
+ * (docs/e2e.md, "standby isolated"), past a 1.5 s probe timeout with the rest of the round. With
+ * the answer TTL on these records (5 s in the e2e tier) every witness re-learnt the delegation
+ * in the same round every few seconds, and a standby's isolation fenced the primary in 1 run of
+ * 5. Held for an hour, the delegation of `<self>.hb.Z` points straight at the region's own
+ * nameservers, so its self-check does not depend on any other region answering. The cost: a
+ * region that renumbers its nameservers keeps the old addresses in resolvers for up to this long
+ * (as with the parent's glue for Z, usually longer still): keep the old addresses answering for
+ * an hour.
+ */
+export const DELEGATION_TTL = 3600;
+
 export const hbZone = (zone: string, region: string) => `${region}.hb.${zone}`;
 export const nsName = (zone: string, region: string) => `ns-${region}.${zone}`;
 
@@ -123,9 +142,12 @@ export function buildZoneModel(c: Config, view: ZoneView, serial: number): ZoneM
   add(z, [soaFor(z, z, c.regions[0]!.name, serial, c.ttl, c.negativeTtl)]);
   add(
     z,
-    c.regions.map((r) => ({ owner: z, ttl: c.ttl, data: { type: "NS", host: nsName(z, r.name) } }) as RR),
+    c.regions.map(
+      (r) => ({ owner: z, ttl: DELEGATION_TTL, data: { type: "NS", host: nsName(z, r.name) } }) as RR,
+    ),
   );
-  for (const r of c.regions) add(nsName(z, r.name), addressRRs(nsName(z, r.name), c.ttl, r.nameservers));
+  for (const r of c.regions)
+    add(nsName(z, r.name), addressRRs(nsName(z, r.name), DELEGATION_TTL, r.nameservers));
   for (const h of view.hosts) {
     add(`${h.name}.${z}`, addressRRs(`${h.name}.${z}`, c.ttl, h.answer));
     add(`localtargets-${h.name}.${z}`, addressRRs(`localtargets-${h.name}.${z}`, c.ttl, h.localTargets));
@@ -135,8 +157,8 @@ export function buildZoneModel(c: Config, view: ZoneView, serial: number): ZoneM
   const cuts = new Map<string, { ns: RR[]; glue: RR[] }>();
   for (const r of c.regions) {
     const cut = hbZone(z, r.name);
-    const ns: RR[] = [{ owner: cut, ttl: c.ttl, data: { type: "NS", host: nsName(z, r.name) } }];
-    cuts.set(cut, { ns, glue: addressRRs(nsName(z, r.name), c.ttl, r.nameservers) });
+    const ns: RR[] = [{ owner: cut, ttl: DELEGATION_TTL, data: { type: "NS", host: nsName(z, r.name) } }];
+    cuts.set(cut, { ns, glue: addressRRs(nsName(z, r.name), DELEGATION_TTL, r.nameservers) });
   }
   const selfApex = hbZone(z, c.region);
   return {
@@ -150,7 +172,7 @@ export function buildZoneModel(c: Config, view: ZoneView, serial: number): ZoneM
     selfHb: {
       apex: selfApex,
       soa: soaFor(selfApex, z, c.region, serial, c.ttl, c.negativeTtl),
-      ns: [{ owner: selfApex, ttl: c.ttl, data: { type: "NS", host: nsName(z, c.region) } }],
+      ns: [{ owner: selfApex, ttl: DELEGATION_TTL, data: { type: "NS", host: nsName(z, c.region) } }],
       services: view.services,
     },
   };

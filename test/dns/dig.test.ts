@@ -124,9 +124,9 @@ describe("authoritative behaviour with dig and kdig", () => {
     const out = await dig(`n1.us.hb.${Z}`, "TXT");
     expect(flags(out)).not.toContain("aa");
     expect(out).toMatch(
-      /AUTHORITY SECTION:\nus\.hb\.gslb\.example\.com\.\s+30\s+IN\s+NS\s+ns-us\.gslb\.example\.com\./,
+      /AUTHORITY SECTION:\nus\.hb\.gslb\.example\.com\.\s+3600\s+IN\s+NS\s+ns-us\.gslb\.example\.com\./,
     );
-    expect(out).toMatch(/ADDITIONAL SECTION:\nns-us\.gslb\.example\.com\.\s+30\s+IN\s+A\s+127\.0\.0\.12/);
+    expect(out).toMatch(/ADDITIONAL SECTION:\nns-us\.gslb\.example\.com\.\s+3600\s+IN\s+A\s+127\.0\.0\.12/);
   });
 
   it("signs its own heartbeat, echoing the nonce, with TTL 0", async () => {

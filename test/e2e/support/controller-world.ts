@@ -334,6 +334,7 @@ ${lease}`;
         role?: string;
         epoch?: number;
         timer?: { name: string } | null;
+        lease?: { lastAttempt?: { epoch: number; seq: number } | null } | null;
       };
       const cnpgPrimary = (cluster.spec as { replica?: { primary?: string } }).replica?.primary ?? "";
       const cst = (cluster.status ?? {}) as { phase?: string; demotionToken?: string };
@@ -351,6 +352,7 @@ ${lease}`;
         // A region can take writes when its database is up, CNPG designates it primary and the
         // readiness gate lets the writers' traffic in.
         writable: alive && cnpgPrimary === `pg-${r}` && open,
+        ...(st.lease ? { leaseAttempt: st.lease.lastAttempt ?? null } : {}),
       };
     } catch (e) {
       return {

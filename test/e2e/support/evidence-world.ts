@@ -29,6 +29,13 @@ export interface ProbeResult {
       readonly reason: string;
     };
   }[];
+  /** Every question of the round (path, server, judgement, latency). */
+  readonly observations: readonly {
+    readonly path: string;
+    readonly server: string;
+    readonly judgement: string;
+    readonly outcome: { readonly kind: string; readonly latencyMs: number };
+  }[];
 }
 
 export interface EvidenceWorldOptions {
@@ -36,6 +43,10 @@ export interface EvidenceWorldOptions {
   readonly witnesses: number;
   /** probe.timeout (s); the unbound witnesses give up on a silent server in about 6 s (below). */
   readonly probeTimeout?: number;
+  /** The responders' answer TTL (s), which is also the TTL of the heartbeat subzones' delegation; default the schema's. */
+  readonly ttl?: number;
+  /** Extra `server:` lines for every unbound witness. */
+  readonly witnessExtra?: readonly string[];
 }
 
 export class EvidenceWorld {
@@ -48,12 +59,14 @@ export class EvidenceWorld {
     readonly regions: readonly string[],
     readonly witnesses: readonly string[],
     private readonly probeTimeout: number,
+    private readonly ttl: number | undefined,
+    private readonly witnessExtra: readonly string[] = [],
   ) {}
 
   static async start(o: EvidenceWorldOptions): Promise<EvidenceWorld> {
     const witnesses = Array.from({ length: o.witnesses }, (_, i) => `w${i + 1}`);
     const topology = await Topology.create([...o.regions, ...witnesses]);
-    const w = new EvidenceWorld(topology, o.regions, witnesses, o.probeTimeout ?? 8);
+    const w = new EvidenceWorld(topology, o.regions, witnesses, o.probeTimeout ?? 8, o.ttl, o.witnessExtra);
     try {
       for (const r of o.regions) await w.startResponder(r);
       for (const name of witnesses) await w.startWitness(name);
@@ -72,7 +85,7 @@ export class EvidenceWorld {
     return `zone: ${ZONE}
 region: ${region}
 heartbeatKeyFile: ./hb.key
-regions:
+${this.ttl === undefined ? "" : `ttl: ${this.ttl}\nnegativeTtl: ${this.ttl}\n`}regions:
 ${this.regions.map((r) => `  - name: ${r}\n    nameservers: [${this.address(r)}]`).join("\n")}
 witnesses: [${this.witnesses.map((n) => this.address(n)).join(", ")}]
 probe: { interval: ${this.probeTimeout + 2}, timeout: ${this.probeTimeout}, retries: 1 }
@@ -130,6 +143,7 @@ ${this.regions.map((r, i) => `      ${r}: [10.200.${i + 1}.10]`).join("\n")}
       name,
       this.dir,
       this.regions.map((r) => this.address(r)),
+      this.witnessExtra,
     );
   }
 
@@ -194,6 +208,7 @@ export async function startWitnessNode(
   name: string,
   dir: string,
   stubAddrs: readonly string[],
+  extra: readonly string[] = [],
 ): Promise<void> {
   const wdir = join(dir, `unbound-${name}`);
   mkdirSync(wdir, { recursive: true });
@@ -208,7 +223,7 @@ export async function startWitnessNode(
         stubAddrs,
         allow: "10.0.0.0/8",
         // Give up on a silent server after about 6 s, not 24–30 s (docs/prober.md).
-        extra: ["infra-cache-max-rtt: 1000"],
+        extra: ["infra-cache-max-rtt: 1000", ...extra],
       },
       wdir,
     ),

@@ -18,6 +18,8 @@ export interface RegionSample {
   readonly cnpgStatus: string;
   /** alive, CNPG designates this region's cluster primary, and a gate is open. */
   readonly writable: boolean;
+  /** Lease mode: status.lease.lastAttempt, the highest lease value ever attempted (never reused). */
+  readonly leaseAttempt?: { readonly epoch: number; readonly seq: number } | null;
   readonly error?: string;
 }
 
@@ -195,7 +197,7 @@ export function reportHtml(rows: readonly ScenarioReport[]): string {
         const v = s.regions[reg]!;
         return {
           fill: colour(v),
-          title: `${(s.t / 1000).toFixed(1)} s ${reg}: ${v.state} epoch ${v.epoch} gate ${v.gate} cnpg ${v.cnpgPrimary}${v.writable ? " WRITABLE" : ""}${v.timer ? ` timer ${v.timer}` : ""}${v.alive ? "" : " (region down)"}`,
+          title: `${(s.t / 1000).toFixed(1)} s ${reg}: ${v.state} epoch ${v.epoch} gate ${v.gate} cnpg ${v.cnpgPrimary}${v.writable ? " WRITABLE" : ""}${v.timer ? ` timer ${v.timer}` : ""}${v.leaseAttempt ? ` lease attempt ${v.leaseAttempt.epoch}.${v.leaseAttempt.seq}` : ""}${v.alive ? "" : " (region down)"}`,
         };
       });
     const answers = [...new Set(r.samples.flatMap((s) => Object.values(s.dns)))];
