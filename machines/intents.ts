@@ -14,8 +14,13 @@ export type Intent =
   | { readonly type: "unfenceCnpg" }
   /** `spec.replica.primary: <self>` (+ `promotionToken` for a planned switchover), epoch recorded. */
   | { readonly type: "promoteCnpg"; readonly epoch: number; readonly token?: string | undefined }
-  /** `spec.replica.primary: <primary>`: become (or stay) a replica following `primary`. */
-  | { readonly type: "demoteCnpg"; readonly primary: string }
+  /**
+   * `spec.replica.primary: <primary>`: become (or stay) a replica following `primary`. `epoch` is
+   * the epoch of the claim followed, recorded on the cluster (splitguard.io/epoch) when newer than
+   * the one there, so that a restart before status says so does not restore an older epoch
+   * (src/runtime/restore-start.ts).
+   */
+  | { readonly type: "demoteCnpg"; readonly primary: string; readonly epoch: number }
   /** The per-service heartbeat this region serves. */
   | { readonly type: "publish"; readonly report: PeerServiceReport }
   /** A Kubernetes Event on the FailoverService. */

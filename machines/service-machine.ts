@@ -169,6 +169,26 @@ function newerClaim(c: ServiceContext, fenced = false): { region: string; epoch:
   return undefined;
 }
 
+/**
+ * A peer reports itself fenced at an epoch newer than ours. Safety point (simulator finding
+ * regression-crash-before-first-status, witness seed 6006 path 939): a region that crashed before its
+ * first status write came back with nothing restored and its CNPG still primary, and served at
+ * epoch 1 while us, promoted at epoch 2 in the meantime, was cut off and fenced. A fenced region
+ * only resumes when nobody claims primary (canResume), and an older primary yielded only to a
+ * SERVING newer claim, so after the heal neither moved, for ever, and the writes us took at epoch 2
+ * were never going to reach the region serving. A fenced region was primary at its epoch (fenced
+ * is entered from primary only), so the epoch is a fencing token like any other: the older primary
+ * yields to it (gate closed, CNPG fenced, re-pointed: never a second writer), follows it, and the
+ * fenced region, now seeing nobody claim primary, resumes. Chosen over counting a fenced claim in
+ * the assessment's newerPrimary: that would also move standbys, whose following rules
+ * (newerToFollow) already handle a fenced primary.
+ */
+function fencedNewer(c: ServiceContext): boolean {
+  for (const f of Object.values(c.a?.peers ?? {}))
+    if (f.report?.role === "fenced" && f.report.epoch > c.epoch) return true;
+  return false;
+}
+
 /** The lease failsafe's verdict now (lease-failsafe.ts); "fence" whenever it is off. */
 function failsafe(c: ServiceContext): FailsafeDecision {
   const f = c.spec.leaseFailsafe;
@@ -511,7 +531,9 @@ export const serviceMachine = setup({
     },
     // A peer claims primary with a newer epoch (or the same epoch and higher priority): the epoch is
     // the fencing token, so the older claim yields, whatever our own evidence says.
-    newerPrimaryElsewhere: ({ context: c }) => newerClaim(c) !== undefined,
+    // Also a peer FENCED at a newer epoch (fencedNewer): it was primary at that epoch, so we are the
+    // stale one even while it is not serving.
+    newerPrimaryElsewhere: ({ context: c }) => newerClaim(c) !== undefined || fencedNewer(c),
     // A fenced region yields to any newer epoch it sees: it must rejoin as a replica (re-clone),
     // never resume over writes it has not got.
     superseded: ({ context: c }) => newerClaim(c, true) !== undefined,
@@ -716,8 +738,14 @@ export const serviceMachine = setup({
     demoteToNewer: emit(({ context: c }) => ({
       type: "demoteCnpg" as const,
       primary: newerClaim(c, true)!.region,
+      epoch: newerClaim(c, true)!.epoch,
     })),
-    demoteToHandover: emit(({ context: c }) => ({ type: "demoteCnpg" as const, primary: c.handoverTo! })),
+    // Our own epoch: the target promotes at a newer one and records it itself.
+    demoteToHandover: emit(({ context: c }) => ({
+      type: "demoteCnpg" as const,
+      primary: c.handoverTo!,
+      epoch: c.epoch,
+    })),
     leaseGoal: emit(({ context: c }, p: { goal: LeaseGoal }) =>
       c.spec.safety === "lease"
         ? { type: "leaseGoal" as const, goal: p.goal }
@@ -751,7 +779,11 @@ export const serviceMachine = setup({
       primary: c.a!.strongestClaim!.region,
       epoch: c.a!.strongestClaim!.epoch,
     })),
-    demoteToFollowed: emit(({ context: c }) => ({ type: "demoteCnpg" as const, primary: c.primary! })),
+    demoteToFollowed: emit(({ context: c }) => ({
+      type: "demoteCnpg" as const,
+      primary: c.primary!,
+      epoch: c.epoch,
+    })),
     newEpoch: assign(({ context: c }) => {
       if (c.spec.safety === "lease" && c.lease?.held && c.lease.epoch !== null)
         return { epoch: c.lease.epoch };

@@ -593,6 +593,8 @@ export class World {
             fenced: reg.cnpg.fenced,
             fencedByUs: reg.cnpg.fencedByUs,
             primary: i.primary,
+            // demotePatch records the epoch followed when newer than the cluster's (splitguard.io/epoch).
+            epoch: Math.max(reg.cnpg.epoch ?? 0, i.epoch),
             demotionToken: was
               ? `token-${reg.name}-${Math.round(this.q.now)}`
               : same

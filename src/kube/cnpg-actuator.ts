@@ -13,7 +13,10 @@ export const FENCED_INSTANCES = "cnpg.io/fencedInstances";
  * operator set (`kubectl cnpg fencing on`, no such mark) stays until the operator lifts it.
  */
 export const FENCED_BY = "splitguard.io/fenced-by";
-/** The fencing epoch splitguard recorded with the last promotion of this cluster. */
+/**
+ * The fencing epoch splitguard last acted on for this cluster: recorded with every promotion, and
+ * with a demotion or re-point (the epoch of the primary followed) when newer than the one there.
+ */
 export const EPOCH_ANNOTATION = "splitguard.io/epoch";
 
 export interface ClusterView {
@@ -103,9 +106,20 @@ export function followsPrimary(c: ClusterView, primary: string): boolean {
  * and fall behind without a word. It moves to the new primary's external cluster in the same
  * patch (sourceFor); with two regions that is the value already there.
  */
-export function demotePatch(c: ClusterView, primary: string): MergePatch {
+export function demotePatch(c: ClusterView, primary: string, epoch?: number): MergePatch {
   const source = sourceFor(c, primary);
-  return { spec: { replica: { primary, promotionToken: null, ...(source ? { source } : {}) } } };
+  const spec = { replica: { primary, promotionToken: null, ...(source ? { source } : {}) } };
+  return epochNewer(c, epoch)
+    ? { metadata: { annotations: { [EPOCH_ANNOTATION]: String(epoch) } }, spec }
+    : { spec };
+}
+
+/**
+ * Whether `epoch` is newer than the one recorded on the cluster: the epoch annotation only ever
+ * goes up (restore-start.ts takes it as a lower bound for the restored epoch).
+ */
+export function epochNewer(c: ClusterView, epoch: number | undefined): epoch is number {
+  return epoch !== undefined && (c.epoch === undefined || !Number.isFinite(c.epoch) || epoch > c.epoch);
 }
 
 export function fencePatch(): MergePatch {

@@ -5,6 +5,7 @@ import type { Intent } from "../../machines/intents.ts";
 import type { Clock } from "../core/clock.ts";
 import {
   demotePatch,
+  epochNewer,
   fencePatch,
   followsPrimary,
   type MergePatch,
@@ -76,9 +77,12 @@ export async function executeIntent(c: IntentContext, intent: Intent): Promise<s
     case "demoteCnpg": {
       const target = c.clusterOf(intent.primary) ?? intent.primary;
       const v = viewCluster(await c.client.get(path));
-      if (!followsPrimary(v, target)) {
-        await c.client.patch(path, "merge", demotePatch(v, target));
-        await event("Demoted", `${c.cnpgCluster} now follows ${target}`);
+      // Also when it already follows `target` but at an older epoch (a newer promotion there):
+      // one patch per epoch, none in a steady state.
+      const moved = !followsPrimary(v, target);
+      if (moved || epochNewer(v, intent.epoch)) {
+        await c.client.patch(path, "merge", demotePatch(v, target, intent.epoch));
+        if (moved) await event("Demoted", `${c.cnpgCluster} now follows ${target} (epoch ${intent.epoch})`);
       }
       return "demoteCnpg";
     }

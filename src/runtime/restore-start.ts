@@ -7,6 +7,16 @@ import type { ServiceTiming } from "../core/decision.ts";
 import type { CnpgStatus } from "../core/evidence.ts";
 import { resumeWait, type StoredStatus } from "./resume-wait.ts";
 
+/** No status: what a first start has, but for the epoch (the machine's defaults for the rest). */
+const NOTHING: RestoredStatus = {
+  role: null,
+  epoch: 1,
+  primary: null,
+  lastHealthyAt: null,
+  leaseHoldUntil: null,
+  lastRoleChangeAt: null,
+};
+
 export function restoreAtStart(
   stored: StoredStatus | undefined,
   cnpg: CnpgStatus,
@@ -17,13 +27,19 @@ export function restoreAtStart(
   // A standby's promotion wait resumes only on evidence (resume-wait.ts has the argument).
   const r = resumeWait(stored, t, marginMs, now);
   // Safety point (epochs only increase). Status is written at the end of a round, and only when
-  // it changed; a lease acquired between two rounds promotes at once, and promoteCnpg records the
-  // new epoch on the CNPG cluster (splitguard.io/epoch) before any status says so. A controller
-  // killed in that window restored the older epoch from status: its machine published the fenced
-  // primary under the superseded epoch and the simulator saw the epoch go down (lease mode, seed 3
-  // regression-stale-restore-after-freeze, once the simulator restored from written status). The
-  // cluster's own record of the epoch it was promoted at is the later fact; a replica's is stale.
-  if (r && cnpg.role === "primary" && cnpg.epoch !== undefined && cnpg.epoch > r.epoch)
-    return { ...r, epoch: cnpg.epoch };
-  return r;
+  // it changed; a lease acquired, or a newer claim followed, between two rounds acts on CNPG at
+  // once, and that patch records the epoch on the cluster (splitguard.io/epoch: every promotion,
+  // and every demotion or re-point to a newer epoch) before any status says so. A controller killed
+  // in that window restored the older epoch from status and the simulator saw the epoch go down
+  // (lease mode: seed 3 regression-stale-restore-after-freeze, a promotion; seed 6006 path 916
+  // regression-stale-epoch-after-lease-view, a stale primary following a lease view). The newest
+  // of the two is the fact, whatever the role: the annotation only ever goes up (epochNewer,
+  // cnpg-actuator.ts), and a replica's left from an earlier promotion is older than any epoch it
+  // followed since, so it never wins over status. Chosen over writing status on every transition:
+  // it costs one API write per epoch change, none in a steady state, and it is the same object
+  // the action changed (the patch and its record cannot part).
+  const e = cnpg.epoch;
+  if (e === undefined || !Number.isFinite(e)) return r;
+  if (!r) return { ...NOTHING, epoch: e };
+  return e > r.epoch ? { ...r, epoch: e } : r;
 }

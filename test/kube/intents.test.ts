@@ -2,6 +2,7 @@
 // and replaying the same intents (as after a restart) changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Intent } from "../../machines/intents.ts";
+import { EPOCH_ANNOTATION } from "../../src/kube/cnpg-actuator.ts";
 import { executeIntent, type IntentContext } from "../../src/kube/intent-executor.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
 import { CLUSTER, FS } from "./support/fixtures.ts";
@@ -34,9 +35,9 @@ describe("intent executor", () => {
     const intents: Intent[] = [
       { type: "closeGate" },
       { type: "fenceCnpg" },
-      { type: "demoteCnpg", primary: "us" },
+      { type: "demoteCnpg", primary: "us", epoch: 2 },
       { type: "unfenceCnpg" },
-      { type: "promoteCnpg", epoch: 2 },
+      { type: "promoteCnpg", epoch: 3 },
       { type: "openGate" },
       { type: "emitEvent", reason: "Resumed", message: "test" },
     ];
@@ -81,17 +82,26 @@ describe("intent executor", () => {
       identity: "ap-0",
     };
     // eu was lost and us promoted: ap's machine tracks us and asks CNPG to follow it.
-    await executeIntent(ctx, { type: "demoteCnpg", primary: "us" });
+    await executeIntent(ctx, { type: "demoteCnpg", primary: "us", epoch: 2 });
     const after = await env.admin.get(CLUSTER(ap.ns, "pg-ap"));
     expect((after.spec as { replica: Record<string, unknown> }).replica).toEqual({
       self: "pg-ap",
       primary: "pg-us",
       source: "pg-us",
     });
+    // The epoch followed is recorded with it (restore-start.ts reads it after a restart).
+    expect(after.metadata.annotations?.[EPOCH_ANNOTATION]).toBe("2");
     // Replayed (a restart): nothing is sent again.
-    await executeIntent(ctx, { type: "demoteCnpg", primary: "us" });
+    await executeIntent(ctx, { type: "demoteCnpg", primary: "us", epoch: 2 });
     const again = await env.admin.get(CLUSTER(ap.ns, "pg-ap"));
     expect(again.metadata.resourceVersion).toBe(after.metadata.resourceVersion);
+    // us promoted again (epoch 3) while ap already follows it: one patch records the epoch, spec
+    // unchanged; an older epoch never lowers it.
+    await executeIntent(ctx, { type: "demoteCnpg", primary: "us", epoch: 3 });
+    await executeIntent(ctx, { type: "demoteCnpg", primary: "us", epoch: 2 });
+    const newer = await env.admin.get(CLUSTER(ap.ns, "pg-ap"));
+    expect(newer.metadata.annotations?.[EPOCH_ANNOTATION]).toBe("3");
+    expect(newer.spec).toEqual(after.spec);
     expect((await events(env.admin, ap.ns)).map((e) => e.reason)).toEqual(["Demoted"]);
   });
 });

@@ -84,7 +84,7 @@ describe("MemoryCluster: CNPG and the gate in memory", () => {
 
   it("a switchover's demotion stops writes at once and produces a demotion token demoteMs later", () => {
     const { eu, clock } = pair();
-    eu.apply({ type: "demoteCnpg", primary: "us" });
+    eu.apply({ type: "demoteCnpg", primary: "us", epoch: 2 });
     expect(eu.writable).toBe(false);
     expect(eu.status()).toMatchObject({ role: "replica", primary: "us", demotionToken: undefined });
     clock.to(500);
@@ -93,7 +93,7 @@ describe("MemoryCluster: CNPG and the gate in memory", () => {
 
   it("re-pointing a replica makes no token", () => {
     const { us, clock } = pair();
-    us.apply({ type: "demoteCnpg", primary: "eu" });
+    us.apply({ type: "demoteCnpg", primary: "eu", epoch: 1 });
     clock.to(5000);
     expect(us.status().demotionToken).toBeUndefined();
   });

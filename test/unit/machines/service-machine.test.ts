@@ -136,7 +136,23 @@ describe("primary", () => {
     h.send(healthyEu);
     h.send(evidence("eu", { peers: { us: { direct: true, report: primaryReport(2) } } }));
     expect(h.state()).toBe("standby.following");
-    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us" });
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us", epoch: 2 });
+    expect(h.ctx().epoch).toBe(2);
+  });
+
+  it("yields to a peer fenced at a newer epoch: the older primary is the stale one (never converged before)", () => {
+    // regression-crash-before-first-status: eu restored nothing and served at epoch 1 while us had been
+    // promoted at 2 and fenced; a fenced us resumes only when nobody claims primary.
+    const h = harness("eu", { cnpg: PRIMARY });
+    h.send(healthyEu);
+    const fencedUs = { ...primaryReport(2), role: "fenced" as const, gate: "closed" as const };
+    h.send(evidence("eu", { peers: { us: { direct: true, report: { ...fencedUs, epoch: 1 } } } }));
+    expect(h.state()).toBe("primary.serving");
+    h.send(evidence("eu", { peers: { us: { direct: true, report: fencedUs } } }));
+    expect(h.state()).toBe("standby.following");
+    expect(h.types()).toContain("closeGate");
+    expect(h.types()).toContain("fenceCnpg");
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us", epoch: 2 });
     expect(h.ctx().epoch).toBe(2);
   });
 
@@ -258,7 +274,7 @@ describe("fenced", () => {
     const h = fencedEu();
     h.send(evidence("eu", { peers: { us: { direct: true, report: standbyReport(3) } } }));
     expect(h.state()).toBe("standby.following");
-    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us" });
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us", epoch: 3 });
   });
 });
 
@@ -500,7 +516,7 @@ describe("a followed primary seen following (no writer anywhere)", () => {
     expect(h.ctx().primary).toBe("eu");
     h.send(ev(primaryReport(4)));
     expect(h.ctx().primary).toBe("us");
-    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us" });
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us", epoch: 4 });
   });
 
   it("a higher-priority primary seen following does not count: the lower-priority region waits", () => {
@@ -532,7 +548,7 @@ describe("overrides", () => {
     h.send(evidence("eu", { overrides: [sw], peers: { us: { direct: true, report: standbyReport() } } }));
     expect(h.state()).toBe("demoting");
     expect(h.types()).toContain("closeGate");
-    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us" });
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us", epoch: 1 });
     h.send(evidence("eu", { overrides: [sw], peers: { us: { direct: true, report: primaryReport(2) } } }));
     expect(h.state()).toBe("standby.following");
   });

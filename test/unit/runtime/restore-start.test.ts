@@ -27,11 +27,20 @@ describe("restoreAtStart", () => {
     expect(restoreAtStart(stored(), cnpg, timing, MARGIN, 1_000_000)?.epoch).toBe(2);
   });
 
-  it("never lowers the status's epoch, and ignores the record of a cluster that is no longer primary", () => {
+  it("never lowers the status's epoch, whatever the cluster's role", () => {
     const older: CnpgStatus = { role: "primary", fenced: false, primary: "us", epoch: 1 };
     expect(restoreAtStart(stored({ epoch: 3 }), older, timing, MARGIN, 0)?.epoch).toBe(3);
-    const replica: CnpgStatus = { role: "replica", fenced: false, primary: "ap", epoch: 5 };
-    expect(restoreAtStart(stored({ epoch: 3 }), replica, timing, MARGIN, 0)?.epoch).toBe(3);
+    // A replica's record left from its own earlier promotion is older than the epoch it follows.
+    const stale: CnpgStatus = { role: "replica", fenced: false, primary: "ap", epoch: 2 };
+    expect(restoreAtStart(stored({ epoch: 3 }), stale, timing, MARGIN, 0)).toEqual(stored({ epoch: 3 }));
+  });
+
+  it("a replica re-pointed at a newer claim than the status records starts at that epoch, role and the rest from status", () => {
+    // Lease view between two rounds: a stale primary (status "primary, epoch 1") followed us at
+    // epoch 2 and demoted; the demotion recorded 2 on the cluster; no round wrote it to status.
+    const replica: CnpgStatus = { role: "replica", fenced: true, primary: "us", epoch: 2 };
+    const r = restoreAtStart(stored({ role: "primary", primary: "eu" }), replica, timing, MARGIN, 0);
+    expect(r).toEqual(stored({ role: "primary", primary: "eu", epoch: 2 }));
   });
 
   it("keeps resumeWait's seed for a standby's evidenced wait", () => {
@@ -46,10 +55,18 @@ describe("restoreAtStart", () => {
     expect(r?.resume).toEqual({ primary: "eu", since: 160_000 });
   });
 
-  it("no status: nothing restored", () => {
+  it("no status: nothing restored but the cluster's epoch", () => {
+    expect(restoreAtStart(undefined, { role: "primary", fenced: false }, timing, MARGIN, 0)).toBeUndefined();
     expect(
-      restoreAtStart(undefined, { role: "primary", fenced: false, epoch: 4 }, timing, MARGIN, 0),
-    ).toBeUndefined();
+      restoreAtStart(undefined, { role: "replica", fenced: false, epoch: 4 }, timing, MARGIN, 0),
+    ).toEqual({
+      role: null,
+      epoch: 4,
+      primary: null,
+      lastHealthyAt: null,
+      leaseHoldUntil: null,
+      lastRoleChangeAt: null,
+    });
   });
 });
 
