@@ -191,6 +191,13 @@ describe("controlled switchover", () => {
         15_000,
         async () => bus.peers("us")("db").eu?.report.role === "primary",
       );
+      // eu must see us following it, or it refuses the switchover ("not seen by any path"), as it
+      // did once on a loaded CI machine when the override came before us's first report.
+      await until(
+        "us standby seen by eu",
+        15_000,
+        async () => bus.peers("eu")("db").us?.report.role === "standby",
+      );
       await env.admin.create(FO(eu.ns), override("handover", { action: "switchover", region: "us" }));
 
       if (killAfter) {

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { expect } from "vitest";
+import type { KubeObject } from "../../../src/kube/kube-client.ts";
 import { FO } from "../../kube/support/fixtures.ts";
 import { cnpgReportsDemotionToken } from "../../kube/support/regions.ts";
 import { type ControllerWorld, NS, TIMING } from "./controller-world.ts";
@@ -263,15 +264,36 @@ export function scenarioKit(world: () => ControllerWorld, kit: KitOptions) {
     const token = `tok-${name}`;
     const cnpg = cnpgReportsDemotionToken(world().env(from), NS, `pg-${from}`, token);
     try {
+      // A region that just rejoined may still carry its own CNPG fence for a round or two (its
+      // machine lifts it once CNPG follows the new primary), and the primary refuses a switchover
+      // to a fenced or unseen target (Rejected, with the reason). An operator retries once the fence
+      // is lifted; so does this step, within the scenario's bound, and it logs every refusal.
+      await waitSample(
+        rec,
+        `pg-${to} unfenced`,
+        30_000,
+        (s) => !(s.regions[to]?.cnpgStatus ?? "").includes("fenced"),
+      );
       const faultAt = rec.mark(`FailoverOverride switchover to ${to} (in ${from})`);
-      await world()
-        .env(from)
-        .admin.create(FO(NS), {
+      const admin = world().env(from).admin;
+      for (let attempt = 0; ; attempt++) {
+        const o = attempt ? `${name}-${attempt}` : name;
+        await admin.create(FO(NS), {
           apiVersion: "splitguard.io/v1alpha1",
           kind: "FailoverOverride",
-          metadata: { name },
+          metadata: { name: o },
           spec: { service: "db", action: "switchover", region: to, reason: `e2e: ${name}` },
         });
+        let st: { phase?: string; message?: string } = {};
+        for (let i = 0; i < 40 && !st.phase; i++) {
+          st = ((await admin.get<KubeObject>(FO(NS, o))).status ?? {}) as typeof st;
+          if (!st.phase) await sleep(250);
+        }
+        if (st.phase !== "Rejected") break;
+        if (attempt >= 4) throw new Error(`switchover to ${to} refused ${attempt + 1} times: ${st.message}`);
+        rec.mark(`override ${o} refused (${st.message}); retrying`);
+        await sleep(2_000);
+      }
       const pro = await waitSample(
         rec,
         `pg-${to} promoted`,
