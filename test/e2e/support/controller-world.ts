@@ -300,9 +300,20 @@ ${lease}`;
     return true;
   }
 
-  /** Makes every witness forget silent servers (after a heal, so the next scenario starts clean). */
+  /**
+   * Makes every witness forget silent servers (after a heal, so the next scenario starts clean),
+   * then has it learn every region's heartbeat delegation (`<region>.hb.Z`, one-hour TTL) again
+   * while the regions answer. Without that, a fault right after the flush made the witnesses
+   * relearn eu's delegation through the silent standby's nameserver during the fault, and eu's
+   * heartbeat answers came after the probe timeout (docs/e2e.md, "standby isolated").
+   */
   async flushWitnesses(): Promise<void> {
     await Promise.all(this.witnesses.map((n) => flushWitnessNode(this.dir, n)));
+    await Promise.all(
+      this.witnesses.flatMap((n) =>
+        this.regions.map((r) => this.askWitness(n, `warm.${r}.hb.${ZONE}`, "TXT")),
+      ),
+    );
   }
 
   /** One sample of every region (role, gate, CNPG) and the host's answer through every witness. */
@@ -370,12 +381,12 @@ ${lease}`;
     }
   }
 
-  /** The A answer for the host through a witness, asked from the test process over the management link. */
-  async askWitness(n: string): Promise<string> {
+  /** The A answer for the host (or another question) through a witness, asked over the management link. */
+  async askWitness(n: string, name = HOST, type = "A"): Promise<string> {
     try {
       const { stdout } = await run(
         "dig",
-        [`@${this.address(n)}`, HOST, "A", "+time=1", "+tries=1", "+nocmd", "+noquestion", "+nostats"],
+        [`@${this.address(n)}`, name, type, "+time=1", "+tries=1", "+nocmd", "+noquestion", "+nostats"],
         { timeout: 3000 },
       );
       const status = /status: (\w+)/.exec(stdout)?.[1] ?? "noanswer";
