@@ -221,7 +221,10 @@ export function controllerScenarios(mode: Mode): void {
     step("planned switchover back to eu with the CNPG demotion token", "eu", () =>
       k.scenario(
         "planned switchover",
-        `us demotes${lease ? " and releases the lease" : ""}, eu promotes with us's token, answers switch to eu`,
+        // Lease mode: us does not give the lease back (nothing releases it), so eu takes it over
+        // only after ttl + margin over unchanged values (docs/e2e.md, "Planned switchover takes
+        // the lease's time").
+        `us demotes${lease ? " (keeping the lease until it expires)" : ""}, eu promotes with us's token${lease ? " once the lease is its" : ""}, answers switch to eu`,
         (rec) => k.switchover(rec, "us", "eu", "switchover-to-eu"),
       ),
     );
