@@ -32,15 +32,19 @@ export interface KitOptions {
   readonly promoteBoundMs?: number;
 }
 
+/** unbound (infra-cache-max-rtt 1000) answers SERVFAIL for a silent server after about 6 s (docs/prober.md). */
+const WITNESS_GIVE_UP_MS = 6_000;
+/** Patching CNPG and the gate after the decision, and the recorder's sampling period. */
+const ACTUATION_MS = 2_000;
+/**
+ * Witness mode's bound when the primary is really lost: promoteAfter + 2 probe rounds + the
+ * witnesses' give-up + actuation (lease mode adds ttl + margin, controller-scenarios.ts).
+ */
+export const WITNESS_PROMOTE_BOUND_MS =
+  (TIMING.promoteAfter + 2 * TIMING.interval) * 1000 + WITNESS_GIVE_UP_MS + ACTUATION_MS;
+
 export function scenarioKit(world: () => ControllerWorld, kit: KitOptions) {
-  /** unbound (infra-cache-max-rtt 1000) answers SERVFAIL for a silent server after about 6 s (docs/prober.md). */
-  const WITNESS_GIVE_UP_MS = 6_000;
-  /** Patching CNPG and the gate after the decision, and the recorder's sampling period. */
-  const ACTUATION_MS = 2_000;
-  /** When the primary is really lost: promoteAfter + 2 probe rounds + the witnesses' give-up + actuation. */
-  const PROMOTE_BOUND_MS =
-    kit.promoteBoundMs ??
-    (TIMING.promoteAfter + 2 * TIMING.interval) * 1000 + WITNESS_GIVE_UP_MS + ACTUATION_MS;
+  const PROMOTE_BOUND_MS = kit.promoteBoundMs ?? WITNESS_PROMOTE_BOUND_MS;
   /** Once the new primary is writable, every witness answers its target within TTL + one probe round (+ one sample). */
   const DNS_BOUND_MS = (TIMING.ttl + TIMING.interval) * 1000 + 1_000;
   /** How long a no-promotion scenario holds its fault: past the promotion bound, with room to spare. */
