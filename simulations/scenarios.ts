@@ -7,7 +7,7 @@ import type { ScheduleCase } from "./generate.ts";
 import type { Expectations, InvariantId } from "./invariants.ts";
 import { RESUME_SCENARIOS } from "./resume-scenarios.ts";
 import { caseScenario } from "./runner.ts";
-import type { Fault } from "./schedule.ts";
+import { type Fault, faultEnd } from "./schedule.ts";
 import { baseConfig, type Safety } from "./sim-config.ts";
 import type { SimConfig, World } from "./world.ts";
 
@@ -59,7 +59,7 @@ function simple(
         durationMs,
         faults: f,
       });
-      const healedBy = f.reduce((m, x) => Math.max(m, "for" in x ? x.at + x.for : x.at), 0);
+      const healedBy = f.reduce((m, x) => Math.max(m, faultEnd(x)), 0);
       return { config, expect: opts.expect ? opts.expect(f) : { healedBy } };
     },
     check: opts.check,
