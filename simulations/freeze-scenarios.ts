@@ -6,7 +6,7 @@
 // release when the primary is really gone (every peer wait restarts at the release).
 
 import type { Scenario } from "./scenarios.ts";
-import type { Fault } from "./schedule.ts";
+import { type Fault, faultEnd } from "./schedule.ts";
 import { baseConfig, type Safety } from "./sim-config.ts";
 import type { World } from "./world.ts";
 
@@ -17,14 +17,19 @@ const RELEASE_AT = 30 * MIN;
 /** The fault starts inside the freeze, once every region has entered `frozen`. */
 const FAULT_AT = 15 * MIN;
 
+/** By when every region is frozen: the first round after the freeze began (clock slow by d), evaluated. */
+function frozenBy(w: World): number {
+  const t = w.cfg.timing;
+  return FREEZE_AT + t.probeIntervalMs / (1 - w.cfg.lease.maxClockDrift) + t.probeTimeoutMs;
+}
+
 /**
  * Nothing changed by itself while frozen: from the first round after the freeze began until the
  * release, no transition except into `frozen`, no promotion, and no writable interval that starts
  * or ends, except one that ends at `crashAt` (the region died: the fault, not a decision).
  */
 function unchangedWhileFrozen(w: World, crashAt?: number): string[] {
-  const t = w.cfg.timing;
-  const from = FREEZE_AT + t.probeIntervalMs / (1 - w.cfg.lease.maxClockDrift) + t.probeTimeoutMs;
+  const from = frozenBy(w);
   const inside = (at: number) => at > from && at < RELEASE_AT;
   const out: string[] = [];
   for (const x of w.transitions)
@@ -42,8 +47,7 @@ function unchangedWhileFrozen(w: World, crashAt?: number): string[] {
 
 /** Every region entered `frozen` within one round of the freeze and stayed there until the release. */
 function allFrozen(w: World): string[] {
-  const t = w.cfg.timing;
-  const by = FREEZE_AT + t.probeIntervalMs / (1 - w.cfg.lease.maxClockDrift) + t.probeTimeoutMs;
+  const by = frozenBy(w);
   return w.cfg.regions.flatMap((r) => {
     const entered = w.transitions.find((x) => x.region === r && x.to === "frozen");
     return entered && entered.at >= FREEZE_AT && entered.at <= by
@@ -88,9 +92,7 @@ function freezeScenario(
       const config = baseConfig({ seed: 7, safety, durationMs, faults });
       return {
         config,
-        expect: gone
-          ? { primaryLossAt: RELEASE_AT }
-          : { healedBy: fault.at + ("for" in fault ? fault.for : 0) },
+        expect: gone ? { primaryLossAt: RELEASE_AT } : { healedBy: faultEnd(fault) },
       };
     },
     check: (w) => [

@@ -3,9 +3,9 @@
 // resumes it from the status it last wrote. Checks, from the ground truth, what the rule promises.
 
 import { freshMinimumMs } from "../src/runtime/resume-wait.ts";
-import { caseConfig, type ScheduleCase } from "./generate.ts";
+import type { ScheduleCase } from "./generate.ts";
 import { promotionBoundMs } from "./invariants.ts";
-import { expectationsFor } from "./runner.ts";
+import { caseScenario } from "./runner.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { Fault } from "./schedule.ts";
 import { baseConfig } from "./sim-config.ts";
@@ -73,22 +73,14 @@ function usPromoted(w: World): string[] {
  * every mode (docs/simulator-restarts.md, "What the restore path found").
  */
 function foundCase(name: string, summary: string, c: Pick<ScheduleCase, "seed" | "faults">): Scenario {
-  const full: ScheduleCase = {
+  return caseScenario(name, summary, {
     ...c,
     regions: 3,
     witnessClass: "uniform",
     clockRate: { eu: 1, us: 1, ap: 1 },
     promoteAfter: "default",
     infraCacheMs: 30_000,
-  };
-  return {
-    name,
-    summary,
-    build: (safety, durationMs = H) => ({
-      config: caseConfig(safety, full, durationMs),
-      expect: expectationsFor(full, "random"),
-    }),
-  };
+  });
 }
 
 export const RESUME_SCENARIOS: readonly Scenario[] = [

@@ -10,6 +10,7 @@ import {
   type Violation,
 } from "./invariants.ts";
 import { addBoundRun, type BoundFigures, mergeBoundFigures, noBoundFigures } from "./promotion-bound.ts";
+import type { Scenario } from "./scenarios.ts";
 import { faultEnd } from "./schedule.ts";
 import type { Safety } from "./sim-config.ts";
 import { type SimConfig, World } from "./world.ts";
@@ -44,6 +45,23 @@ export function expectationsFor(c: ScheduleCase, kind: "random" | "primaryLoss")
   if (kind === "primaryLoss") return { primaryLossAt: c.faults[0]!.at };
   const healedBy = c.faults.reduce((m, f) => Math.max(m, faultEnd(f)), 0);
   return { healedBy, allHealthy: c.faults.length === 0 ? true : undefined };
+}
+
+/** A generated case kept as a named scenario (a regression): its config and expectations in any mode. */
+export function caseScenario(
+  name: string,
+  summary: string,
+  c: ScheduleCase,
+  kind: "random" | "primaryLoss" = "random",
+): Scenario {
+  return {
+    name,
+    summary,
+    build: (safety, durationMs = 3_600_000) => ({
+      config: caseConfig(safety, c, durationMs),
+      expect: expectationsFor(c, kind),
+    }),
+  };
 }
 
 export interface Summary {

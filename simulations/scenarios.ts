@@ -3,11 +3,11 @@
 
 import { FAILSAFE_SCENARIOS } from "./failsafe-scenarios.ts";
 import { FREEZE_SCENARIOS } from "./freeze-scenarios.ts";
-import { caseConfig, type ScheduleCase } from "./generate.ts";
+import type { ScheduleCase } from "./generate.ts";
 import type { Expectations, InvariantId } from "./invariants.ts";
 import { RESUME_SCENARIOS } from "./resume-scenarios.ts";
-import { expectationsFor } from "./runner.ts";
-import type { Fault } from "./schedule.ts";
+import { caseScenario } from "./runner.ts";
+import { type Fault, faultEnd } from "./schedule.ts";
 import { baseConfig, type Safety } from "./sim-config.ts";
 import type { SimConfig, World } from "./world.ts";
 
@@ -59,7 +59,7 @@ function simple(
         durationMs,
         faults: f,
       });
-      const healedBy = f.reduce((m, x) => Math.max(m, "for" in x ? x.at + x.for : x.at), 0);
+      const healedBy = f.reduce((m, x) => Math.max(m, faultEnd(x)), 0);
       return { config, expect: opts.expect ? opts.expect(f) : { healedBy } };
     },
     check: opts.check,
@@ -507,16 +507,7 @@ export const SHRUNK: readonly Scenario[] = [
 ];
 
 export function regressionScenarios(): Scenario[] {
-  return REGRESSIONS.map((r) => ({
-    name: r.name,
-    summary: r.summary,
-    build(safety, durationMs = H) {
-      return {
-        config: caseConfig(safety, r.case, durationMs),
-        expect: expectationsFor(r.case, r.kind ?? "random"),
-      };
-    },
-  }));
+  return REGRESSIONS.map((r) => caseScenario(r.name, r.summary, r.case, r.kind));
 }
 
 export function allScenarios(): Scenario[] {

@@ -35,7 +35,7 @@ describe("promotion bound", () => {
             seed: lossAt,
             faults: [{ kind: "crash", region: "eu", at: lossAt, for: 10 * 3_600_000 }],
           });
-          const promoteAfterMs = tight ? minPromoteAfterMs({ ...base.timing, marginMs: 10_000 }) : 300_000;
+          const promoteAfterMs = tight ? minPromoteAfterMs(base.timing) : base.timing.promoteAfterMs;
           const cfg = { ...base, timing: { ...base.timing, promoteAfterMs } };
           const out = await runConfig(cfg, { primaryLossAt: lossAt });
           expect(out.violations).toEqual([]);
