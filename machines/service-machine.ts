@@ -426,12 +426,17 @@ const FREEZE = {
   actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
 } as const;
 
-/** Yield to a newer claim: demote CNPG to it and follow it (the reason names it before we adopt it). */
-const FOLLOW_NEWER = [
-  { type: "decide", params: { to: "standby.following", why: "follow" } },
+/** Adopt the newer claim: re-point CNPG at it and follow it (after `decide`: its reason names the claim). */
+const ADOPT_NEWER = [
   "demoteToNewer",
   "followNewer",
   { type: "event", params: { reason: "Demoted" } },
+] as const;
+
+/** Yield to a newer claim: demote CNPG to it and follow it. */
+const FOLLOW_NEWER = [
+  { type: "decide", params: { to: "standby.following", why: "follow" } },
+  ...ADOPT_NEWER,
 ] as const;
 
 /**
@@ -450,9 +455,7 @@ const PRIMARY_YIELDS = {
     "closeGate",
     "fenceCnpg",
     { type: "decide", params: { to: "standby.following", why: "yield" } },
-    "demoteToNewer",
-    "followNewer",
-    { type: "event", params: { reason: "Demoted" } },
+    ...ADOPT_NEWER,
   ],
 } as const;
 
