@@ -703,9 +703,7 @@ export const serviceMachine = setup({
         if (f.lost) lost[p] = c.since.lost[p] ?? t;
         if (f.following) following[p] = c.since.following[p] ?? t;
         if (f.fencedSeen) fenced[p] = c.since.fenced[p] ?? t;
-        const r = f.direct ? ev.direct[p]?.heartbeat?.services[ev.service] : undefined;
-        if (r?.role === "standby" && r.cnpgFenced === true && r.epoch === c.epoch)
-          refusing[p] = c.since.refusing[p] ?? t;
+        if (f.refusing) refusing[p] = c.since.refusing[p] ?? t;
       }
       const healthy = primaryHealthy(c.spec, a, c.lease);
       const witnessHealthy = c.spec.safety !== "lease" && healthy;
