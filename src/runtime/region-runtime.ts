@@ -34,7 +34,13 @@ import type {
   ServiceDef,
 } from "./actuators.ts";
 import { restoreAtStart } from "./restore-start.ts";
-import { type Condition, type ServiceStatusDoc, serviceStatusDoc, statusWriteDue } from "./service-status.ts";
+import {
+  type Condition,
+  type ServiceStatusDoc,
+  type StatusWritten,
+  serviceStatusDoc,
+  statusWriteDue,
+} from "./service-status.ts";
 import { statelessPublished, statelessStatusDoc } from "./stateless-service.ts";
 import { type PeerSights, zoneView } from "./zone-view.ts";
 
@@ -68,8 +74,8 @@ export interface RegionRuntimeOptions {
 /** What writeStatus remembers per service, to skip writes that change nothing. */
 interface StatusMemo {
   readonly def: ServiceDef;
-  lastStatus: string;
-  lastStatusAt: number;
+  /** The last status written (statusWriteDue); undefined before the first write. */
+  written: StatusWritten | undefined;
   conditions: readonly Condition[];
 }
 
@@ -359,8 +365,7 @@ export class RegionRuntime {
     const prev = this.stateless.get(def.name);
     const memo: StatusMemo = {
       def,
-      lastStatus: prev?.lastStatus ?? "",
-      lastStatusAt: prev?.lastStatusAt ?? 0,
+      written: prev?.written,
       conditions: prev?.conditions ?? [],
     };
     this.stateless.set(def.name, memo);
@@ -382,12 +387,10 @@ export class RegionRuntime {
   }
 
   private async writeStatus(run: StatusMemo, doc: ServiceStatusDoc): Promise<void> {
-    const last = run.lastStatus === "" ? undefined : { text: run.lastStatus, at: run.lastStatusAt };
-    const due = statusWriteDue(doc, last, this.o.clock.now(), this.o.statusRefreshMs);
+    const due = statusWriteDue(doc, run.written, this.o.clock.now(), this.o.statusRefreshMs);
     if (!due) return;
     await this.o.world.writeStatus(run.def, doc);
-    run.lastStatus = due.text;
-    run.lastStatusAt = due.at;
+    run.written = due;
     run.conditions = doc.conditions;
   }
 
@@ -417,8 +420,7 @@ export class RegionRuntime {
       state: "initializing",
       targets: obs.targets,
       lastEvidence: undefined,
-      lastStatus: "",
-      lastStatusAt: 0,
+      written: undefined,
       conditions: [],
       stopped: false,
       lease: undefined,
