@@ -77,6 +77,8 @@ interface StatusMemo {
   /** The last status written (statusWriteDue); undefined before the first write. */
   written: StatusWritten | undefined;
   conditions: readonly Condition[];
+  /** The decision of the last status written (a stateless service keeps its time while unchanged). */
+  decision?: ServiceStatusDoc["decision"] | undefined;
 }
 
 interface Running extends StatusMemo {
@@ -367,6 +369,7 @@ export class RegionRuntime {
       def,
       written: prev?.written,
       conditions: prev?.conditions ?? [],
+      decision: prev?.decision,
     };
     this.stateless.set(def.name, memo);
     const ev = serviceEvidence(r.evidence, def.host);
@@ -380,6 +383,7 @@ export class RegionRuntime {
       `${self.okWitnesses.length}/${this.o.config.witnesses.length}`,
       [targetsCondition(obs)],
       memo.conditions,
+      memo.decision,
       this.o.clock.now(),
     );
     this.o.observer?.status?.(def.name, doc);
@@ -392,6 +396,7 @@ export class RegionRuntime {
     await this.o.world.writeStatus(run.def, doc);
     run.written = due;
     run.conditions = doc.conditions;
+    run.decision = doc.decision;
   }
 
   private startMachine(def: ServiceDef, key: string, obs: LocalObservation): Running {
