@@ -426,12 +426,17 @@ const FREEZE = {
   actions: [{ type: "decide", params: { to: "frozen", why: "freeze" } }],
 } as const;
 
-/** Yield to a newer claim: demote CNPG to it and follow it (the reason names it before we adopt it). */
-const FOLLOW_NEWER = [
-  { type: "decide", params: { to: "standby.following", why: "follow" } },
+/** Adopt the newer claim: re-point CNPG at it and follow it (after `decide`: its reason names the claim). */
+const ADOPT_NEWER = [
   "demoteToNewer",
   "followNewer",
   { type: "event", params: { reason: "Demoted" } },
+] as const;
+
+/** Yield to a newer claim: demote CNPG to it and follow it. */
+const FOLLOW_NEWER = [
+  { type: "decide", params: { to: "standby.following", why: "follow" } },
+  ...ADOPT_NEWER,
 ] as const;
 
 /**
@@ -450,9 +455,7 @@ const PRIMARY_YIELDS = {
     "closeGate",
     "fenceCnpg",
     { type: "decide", params: { to: "standby.following", why: "yield" } },
-    "demoteToNewer",
-    "followNewer",
-    { type: "event", params: { reason: "Demoted" } },
+    ...ADOPT_NEWER,
   ],
 } as const;
 
@@ -700,9 +703,7 @@ export const serviceMachine = setup({
         if (f.lost) lost[p] = c.since.lost[p] ?? t;
         if (f.following) following[p] = c.since.following[p] ?? t;
         if (f.fencedSeen) fenced[p] = c.since.fenced[p] ?? t;
-        const r = f.direct ? ev.direct[p]?.heartbeat?.services[ev.service] : undefined;
-        if (r?.role === "standby" && r.cnpgFenced === true && r.epoch === c.epoch)
-          refusing[p] = c.since.refusing[p] ?? t;
+        if (f.refusing) refusing[p] = c.since.refusing[p] ?? t;
       }
       const healthy = primaryHealthy(c.spec, a, c.lease);
       const witnessHealthy = c.spec.safety !== "lease" && healthy;

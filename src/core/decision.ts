@@ -43,6 +43,11 @@ export interface PeerFacts {
   readonly following: boolean;
   /** Seen fenced (gate closed) while no peer claims primary or promoting this round. */
   readonly fencedSeen: boolean;
+  /**
+   * Answered directly (fresh: it echoes our nonce) as a standby at our epoch whose CNPG cluster is
+   * fenced (`cf=yes`): it cannot take a planned switchover from us (switchoverRefusal).
+   */
+  readonly refusing: boolean;
   readonly report: PeerServiceReport | undefined;
 }
 
@@ -82,13 +87,19 @@ export function assess(spec: ServiceSpec, ev: ServiceEvidence, ownEpoch: number,
     const verdict = peerVerdict(spec.witnesses, ev, p);
     const sighted = peerSighted(ev, p);
     const report = peerReport(ev, p);
+    const direct = ev.direct[p]?.reachable === true;
+    const directReport = direct ? ev.direct[p]?.heartbeat?.services[ev.service] : undefined;
     peers[p] = {
       verdict,
       sighted,
-      direct: ev.direct[p]?.reachable === true,
+      direct,
       lost: verdict.downQuorum && !sighted,
       following: false,
       fencedSeen: false,
+      refusing:
+        directReport?.role === "standby" &&
+        directReport.cnpgFenced === true &&
+        directReport.epoch === ownEpoch,
       report,
     };
     if (

@@ -212,6 +212,10 @@ export function verifyHeartbeat(
     return got.length === want.length && timingSafeEqual(got, want);
   });
   if (!signed) return fail(kid ? `bad signature (key id ${kid})` : "bad signature");
+  // Every field this version knows is checked below; a field it does not know is ignored (it is
+  // signed like the rest, so ignoring it trusts nothing unsigned). So a peer that adds an optional
+  // field (as lm= and cf= were added) is still understood by regions not yet upgraded, instead of
+  // its whole record being rejected as malformed. A duplicated field is still malformed (fields()).
   const f = fields(body[0]!);
   if (f?.get("v") !== "sg1" || !f) return fail("not a v=sg1 heartbeat");
   const nonce = f.get("n") ?? "";
@@ -226,7 +230,7 @@ export function verifyHeartbeat(
   if (t === "region") {
     const sv = f.get("sv") ?? "";
     const ns = f.get("ns") ?? "";
-    if (body.length !== 1 || f.size !== 7 || !DIGEST.test(sv) || !/^\d{1,9}$/.test(ns))
+    if (body.length !== 1 || !DIGEST.test(sv) || !/^\d{1,9}$/.test(ns))
       return fail("malformed region heartbeat");
     return {
       ok: true,
@@ -245,7 +249,6 @@ export function verifyHeartbeat(
     !LABEL.test(service) ||
     !ROLES.includes(role) ||
     !/^\d{1,15}$/.test(epochText) ||
-    f.size !== 9 + (ho === undefined ? 0 : 1) + (lm === undefined ? 0 : 1) + (cf === undefined ? 0 : 1) ||
     (ho !== undefined && !LABEL.test(ho)) ||
     (lm !== undefined && lm !== "yes" && lm !== "no") ||
     (cf !== undefined && cf !== "yes")

@@ -83,8 +83,9 @@ export function standaloneView(c: Config): ZoneView {
  * Why it is long: a resolver that must re-learn the delegation of `<self>.hb.Z` asks one of Z's
  * nameservers, every region's alike, chosen by its RTT memory. When a standby region has just gone
  * silent (isolated), the resolver still rates it fast, so the primary's own heartbeat question
- * waits out the resolver's retransmissions to the silent server first: 1.3 s measured with unbound
- * (docs/e2e.md, "standby isolated"), past a 1.5 s probe timeout with the rest of the round. With
+ * waits out the resolver's retransmissions to the silent server first: self(w) answers of
+ * 0.44–1.57 s in the first rounds, measured with unbound (docs/e2e.md, "standby isolated"), the
+ * slowest past the e2e tier's 1.5 s probe timeout. With
  * the answer TTL on these records (5 s in the e2e tier) every witness re-learnt the delegation
  * in the same round every few seconds, and a standby's isolation fenced the primary in 1 run of
  * 5. Held for an hour, the delegation of `<self>.hb.Z` points straight at the region's own

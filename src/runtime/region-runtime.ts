@@ -34,7 +34,13 @@ import type {
   ServiceDef,
 } from "./actuators.ts";
 import { restoreAtStart } from "./restore-start.ts";
-import { type Condition, type ServiceStatusDoc, serviceStatusDoc, statusWriteDue } from "./service-status.ts";
+import {
+  type Condition,
+  type ServiceStatusDoc,
+  type StatusWritten,
+  serviceStatusDoc,
+  statusWriteDue,
+} from "./service-status.ts";
 import { statelessPublished, statelessStatusDoc } from "./stateless-service.ts";
 import { type PeerSights, zoneView } from "./zone-view.ts";
 
@@ -68,9 +74,11 @@ export interface RegionRuntimeOptions {
 /** What writeStatus remembers per service, to skip writes that change nothing. */
 interface StatusMemo {
   readonly def: ServiceDef;
-  lastStatus: string;
-  lastStatusAt: number;
+  /** The last status written (statusWriteDue); undefined before the first write. */
+  written: StatusWritten | undefined;
   conditions: readonly Condition[];
+  /** The decision of the last status written (a stateless service keeps its time while unchanged). */
+  decision?: ServiceStatusDoc["decision"] | undefined;
 }
 
 interface Running extends StatusMemo {
@@ -359,9 +367,9 @@ export class RegionRuntime {
     const prev = this.stateless.get(def.name);
     const memo: StatusMemo = {
       def,
-      lastStatus: prev?.lastStatus ?? "",
-      lastStatusAt: prev?.lastStatusAt ?? 0,
+      written: prev?.written,
       conditions: prev?.conditions ?? [],
+      decision: prev?.decision,
     };
     this.stateless.set(def.name, memo);
     const ev = serviceEvidence(r.evidence, def.host);
@@ -375,6 +383,7 @@ export class RegionRuntime {
       `${self.okWitnesses.length}/${this.o.config.witnesses.length}`,
       [targetsCondition(obs)],
       memo.conditions,
+      memo.decision,
       this.o.clock.now(),
     );
     this.o.observer?.status?.(def.name, doc);
@@ -382,13 +391,12 @@ export class RegionRuntime {
   }
 
   private async writeStatus(run: StatusMemo, doc: ServiceStatusDoc): Promise<void> {
-    const last = run.lastStatus === "" ? undefined : { text: run.lastStatus, at: run.lastStatusAt };
-    const due = statusWriteDue(doc, last, this.o.clock.now(), this.o.statusRefreshMs);
+    const due = statusWriteDue(doc, run.written, this.o.clock.now(), this.o.statusRefreshMs);
     if (!due) return;
     await this.o.world.writeStatus(run.def, doc);
-    run.lastStatus = due.text;
-    run.lastStatusAt = due.at;
+    run.written = due;
     run.conditions = doc.conditions;
+    run.decision = doc.decision;
   }
 
   private startMachine(def: ServiceDef, key: string, obs: LocalObservation): Running {
@@ -417,8 +425,7 @@ export class RegionRuntime {
       state: "initializing",
       targets: obs.targets,
       lastEvidence: undefined,
-      lastStatus: "",
-      lastStatusAt: 0,
+      written: undefined,
       conditions: [],
       stopped: false,
       lease: undefined,

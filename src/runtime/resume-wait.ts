@@ -34,7 +34,9 @@ export interface StoredStatus extends RestoredStatus {
   readonly suspect?: SuspectFacts | undefined;
 }
 
-const ms = (v: unknown) => (typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : null);
+/** A stored ISO timestamp in ms since the epoch; null when absent or not a date. */
+export const isoMs = (v: unknown): number | null =>
+  typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : null;
 
 /**
  * The running promotion wait in a stored status: only a standby suspecting its primary because it
@@ -48,9 +50,9 @@ export function suspectFacts(status: Record<string, unknown>): SuspectFacts | un
   const peers = Array.isArray(status.peers)
     ? (status.peers as { region?: unknown; lostSince?: unknown }[])
     : [];
-  const lostSince = ms(peers.find((p) => p.region === primary)?.lostSince);
-  const selfQuorumSince = ms((status.restore as Record<string, unknown> | undefined)?.selfQuorumSince);
-  const lastRoundAt = ms((status.round as Record<string, unknown> | null | undefined)?.at);
+  const lostSince = isoMs(peers.find((p) => p.region === primary)?.lostSince);
+  const selfQuorumSince = isoMs((status.restore as Record<string, unknown> | undefined)?.selfQuorumSince);
+  const lastRoundAt = isoMs((status.round as Record<string, unknown> | null | undefined)?.at);
   if (lostSince === null || selfQuorumSince === null || lastRoundAt === null) return undefined;
   return { primary, lostSince, selfQuorumSince, lastRoundAt };
 }

@@ -8,7 +8,7 @@ import { type ServiceSnapshot, stateName, statusOf } from "../../machines/status
 import { peersOf } from "../core/decision.ts";
 import type { ServiceEvidence } from "../core/evidence.ts";
 import type { LeaseAttempt, PublishedState } from "./actuators.ts";
-import { type StoredStatus, suspectFacts } from "./resume-wait.ts";
+import { isoMs, type StoredStatus, suspectFacts } from "./resume-wait.ts";
 
 export interface WitnessStatus {
   readonly name: string;
@@ -262,7 +262,6 @@ export function condition(
 /** What a (re)started machine restores from the stored status (machines/service-machine.ts). */
 export function restoredFrom(status: Record<string, unknown> | undefined): StoredStatus | undefined {
   if (!status || typeof status.epoch !== "number") return undefined;
-  const ms = (v: unknown) => (typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : null);
   const restore = (status.restore ?? {}) as Record<string, unknown>;
   const role = status.role;
   return {
@@ -276,9 +275,9 @@ export function restoredFrom(status: Record<string, unknown> | undefined): Store
         : null,
     epoch: status.epoch,
     primary: typeof status.primary === "string" ? status.primary : null,
-    lastHealthyAt: ms(restore.lastHealthyAt),
-    leaseHoldUntil: ms(restore.leaseHoldUntil),
-    lastRoleChangeAt: ms(restore.lastRoleChangeAt),
+    lastHealthyAt: isoMs(restore.lastHealthyAt),
+    leaseHoldUntil: isoMs(restore.leaseHoldUntil),
+    lastRoleChangeAt: isoMs(restore.lastRoleChangeAt),
     suspect: suspectFacts(status),
   };
 }

@@ -33,6 +33,8 @@ export function statelessStatusDoc(
   quorum: string,
   extraConditions: readonly Condition[],
   previous: readonly Condition[],
+  /** The decision of the last status written: its time is kept while its reason stays the same. */
+  previousDecision: ServiceStatusDoc["decision"] | undefined,
   now: number,
 ): ServiceStatusDoc {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -53,6 +55,7 @@ export function statelessStatusDoc(
     ...(open ? [region] : []),
     ...peers.filter((p) => p.seen === "up" && p.gate === "open").map((p) => p.region),
   ];
+  const reason = `stateless roundRobin service (no CNPG cluster): answering the targets of ${serving.join(", ") || "no region"}`;
   return {
     state: open ? "stateless.serving" : "stateless.noTargets",
     role: "stateless",
@@ -63,10 +66,12 @@ export function statelessStatusDoc(
     witnesses: [],
     peers,
     timer: null,
+    // Dated when the answer last changed, not every round: status is written only when its content
+    // changes (statusWriteDue), and a time moving each round made that one API write per round.
     decision: {
       action: "roundRobin",
-      reason: `stateless roundRobin service (no CNPG cluster): answering the targets of ${serving.join(", ") || "no region"}`,
-      at: iso(now),
+      reason,
+      at: previousDecision?.reason === reason ? previousDecision.at : iso(now),
     },
     published: {
       role: published.role,

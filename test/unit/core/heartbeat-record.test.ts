@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
+  type Heartbeat,
   type ServiceState,
   servicesDigest,
   signHeartbeat,
@@ -27,6 +28,13 @@ const resign = (body: string[]) => [
     .update(`sg1\n${Z}\n${body.join("\n")}`)
     .digest("base64url")}`,
 ];
+
+/** `hb` signed, `extra` appended to its first string, signed again with K: the verdict. */
+const withField = (hb: Heartbeat, extra: string) => {
+  const body = signHeartbeat(hb, K, Z).slice(0, -1);
+  body[0] = `${body[0]} ${extra}`;
+  return verifyHeartbeat(resign(body), [K], Z, hb.nonce);
+};
 
 describe("heartbeat records", () => {
   it("round-trips a region heartbeat with the services digest", () => {
@@ -100,13 +108,7 @@ describe("heartbeat records", () => {
     const d = (s: ServiceState) => servicesDigest([s]);
     expect(d({ ...state, cnpgFenced: true })).not.toBe(d(state));
     expect(d({ ...state, cnpgFenced: false })).toBe(d(state));
-    const bad = signHeartbeat(base, K, Z).slice(0, -1);
-    bad[0] = `${bad[0]} cf=no`;
-    const resigned = resign(bad);
-    expect(verifyHeartbeat(resigned, [K], Z, "n")).toEqual({
-      ok: false,
-      reason: "malformed service heartbeat",
-    });
+    expect(withField(base, "cf=no")).toEqual({ ok: false, reason: "malformed service heartbeat" });
   });
 
   it("carries lm=yes|no (lease majority) when said, and leaves the record as it was when not", () => {
@@ -127,13 +129,27 @@ describe("heartbeat records", () => {
     expect(d({ ...state, leaseMajority: true })).not.toBe(d({ ...state, leaseMajority: false }));
     expect(d({ ...state, leaseMajority: undefined })).toBe(d(state));
     // Any other value is malformed, even correctly signed.
-    const bad = signHeartbeat(base, K, Z).slice(0, -1);
-    bad[0] = `${bad[0]} lm=maybe`;
-    const resigned = resign(bad);
-    expect(verifyHeartbeat(resigned, [K], Z, "n")).toEqual({
-      ok: false,
-      reason: "malformed service heartbeat",
-    });
+    expect(withField(base, "lm=maybe")).toEqual({ ok: false, reason: "malformed service heartbeat" });
+  });
+
+  it("ignores a signed field it does not know (a newer peer's), and rejects a duplicated one", () => {
+    const svc = { kind: "service", region: "a", nonce: "n", incarnation: 1, ...state } as const;
+    expect(withField(svc, "zz=later")).toEqual({ ok: true, heartbeat: svc });
+    expect(withField(svc, "epoch=8").ok).toBe(false);
+    const region = {
+      kind: "region",
+      region: "a",
+      nonce: "n",
+      incarnation: 1,
+      servicesDigest: servicesDigest([state]),
+      serviceCount: 1,
+    } as const;
+    expect(withField(region, "zz=later")).toEqual({ ok: true, heartbeat: region });
+    expect(withField(region, "ns=2").ok).toBe(false);
+    // Unsigned, it is still rejected: ignoring a field trusts nothing the MAC does not cover.
+    const body = signHeartbeat(svc, K, Z);
+    body[0] = `${body[0]} zz=later`;
+    expect(verifyHeartbeat(body, [K], Z, "n")).toEqual({ ok: false, reason: "bad signature" });
   });
 
   it("digest is order-independent and covers every field", () => {

@@ -19,7 +19,7 @@ import type {
   ServiceDef,
 } from "../../../src/runtime/actuators.ts";
 import { machineSpec, RegionRuntime, type RuntimeObserver } from "../../../src/runtime/region-runtime.ts";
-import type { ServiceStatusDoc } from "../../../src/runtime/service-status.ts";
+import { type ServiceStatusDoc, STATUS_REFRESH_MS } from "../../../src/runtime/service-status.ts";
 import { peerRound, twoRegionConfig } from "../../support/runtime-rounds.ts";
 
 const CONFIG = twoRegionConfig("us");
@@ -109,8 +109,11 @@ class MemoryWorld implements RegionWorld {
     if (i.type === "promoteCnpg") this.cnpg = { role: "primary", fenced: false, primary: "us" };
     if (i.type === "emitEvent") this.events.push(i.reason);
   }
+  /** How many status writes reached the API server. */
+  writes = 0;
   async writeStatus(_svc: ServiceDef, doc: ServiceStatusDoc) {
     this.stored = doc;
+    this.writes += 1;
   }
   publishedFromStatus() {
     return this.storedPublished;
@@ -254,6 +257,27 @@ describe("RegionRuntime", () => {
       state: "stateless.noTargets",
       published: { gate: "closed", localTargets: [] },
     });
+  });
+
+  it("a stateless service writes status when its answer changes or every STATUS_REFRESH_MS, not every round", async () => {
+    const { world, step, clock } = setup();
+    world.def = { strategy: "roundRobin", stateless: true };
+    await step("up");
+    const writes = world.writes;
+    const decided = world.stored!.decision;
+    const since = clock.now();
+    while (clock.now() + CONFIG.probe.interval * 1000 < since + STATUS_REFRESH_MS) {
+      await step("up");
+      expect(world.writes, "nothing changed").toBe(writes);
+    }
+    await step("up");
+    expect(world.writes, "refreshed").toBe(writes + 1);
+    expect(world.stored!.decision, "the same answer keeps its time").toEqual(decided);
+    // eu leaves the answer: written at once, dated now.
+    await step("down");
+    expect(world.writes).toBe(writes + 2);
+    expect(world.stored!.decision.reason).toMatch(/answering the targets of us$/);
+    expect(Date.parse(world.stored!.decision.at)).toBe(clock.now());
   });
 
   it("a service that becomes stateless stops its machine", async () => {
