@@ -20,7 +20,7 @@ import type { Controller } from "./controller.ts";
 import { executeIntent } from "./intent-executor.ts";
 import { KubeApiError, type KubeClient, type KubeObject } from "./kube-client.ts";
 import { type TargetsSpec, targetsOf, targetsPath } from "./local-targets.ts";
-import { isFrozen } from "./service-reconciler.ts";
+import { isFrozen, isPending } from "./service-reconciler.ts";
 
 interface FsSpec {
   host: string;
@@ -247,9 +247,7 @@ export function overrideInProgress(
 ): string | undefined {
   for (const o of overrides) {
     const spec = o.spec as { action: string; expiresAt?: string };
-    const phase = (o.status as { phase?: string } | undefined)?.phase;
-    if (spec.action === "freeze" || spec.action === "release") continue;
-    if (phase === "Applied" || phase === "Rejected" || phase === "Expired") continue;
+    if (spec.action === "freeze" || spec.action === "release" || !isPending(o)) continue;
     if (spec.expiresAt && Date.parse(spec.expiresAt) <= now) continue;
     return `override ${o.metadata.name} (${spec.action}) in progress`;
   }
