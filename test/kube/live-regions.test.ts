@@ -169,7 +169,11 @@ it("eu's controller returns: fenced, then re-pointed at us (newer epoch), then u
       "primary=pg-us fenced",
       "primary=pg-us",
     ]);
-    const evs = (await events(envs.eu.admin, NS)).map((e) => e.reason);
+    // The executor records each Event after its patch: wait for the last one, not just the patch.
+    const evs = await until("Fenced, Demoted and Unfenced recorded", 10_000, async () => {
+      const reasons = (await events(envs.eu.admin, NS)).map((e) => e.reason);
+      return reasons.includes("Unfenced") ? reasons : undefined;
+    });
     expect(evs).toEqual(expect.arrayContaining(["Fenced", "Demoted", "Unfenced"]));
   } finally {
     specs.stop();
