@@ -1,6 +1,9 @@
-// Kubernetes as the region runtime's world (src/runtime/actuators.ts): FailoverServices from the
-// controller's informer, CNPG Clusters and the target source read fresh every round, intents
-// carried out by the existing actuators (intent-executor.ts: gate, CNPG, Events), status written
+// Kubernetes as the region runtime's world (src/runtime/actuators.ts): the list of services and the
+// overrides from the controller's informers; every round (observe) one fresh read each of the
+// FailoverService (its status carries the override executor's switchover step, which holds the
+// machine, and what a new machine starts from: an informer copy may lag the executor's write), the
+// CNPG Cluster and the target source; intents carried out by the existing actuators
+// (intent-executor.ts: gate, CNPG, Events; each CNPG intent re-reads the Cluster), status written
 // from a fresh read with 409 retries. Only the leader's runtime calls observe/execute/writeStatus.
 import type { Intent } from "../../machines/intents.ts";
 import type { Clock } from "../core/clock.ts";
