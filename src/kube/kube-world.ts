@@ -53,10 +53,6 @@ export class KubeWorld implements RegionWorld {
 
   constructor(private readonly o: KubeWorldOptions) {}
 
-  private spec(name: string): FsSpec | undefined {
-    return this.o.controller.services.store.get(name)?.spec as FsSpec | undefined;
-  }
-
   services(): ServiceDef[] {
     const out: ServiceDef[] = [];
     for (const fs of this.o.controller.services.store.values()) {
@@ -146,9 +142,11 @@ export class KubeWorld implements RegionWorld {
     // Leadership can be lost between a round and its intents: a replica that no longer holds the
     // Lease must not act next to the new leader.
     if (!this.isLeader()) return;
+    // The intents were decided on the spec this round's observe() read (not the informer's copy,
+    // which may be another generation); deleted since (gone from the informer): nothing to act on.
     const fs = this.objects.get(def.name);
-    const spec = this.spec(def.name);
-    if (!fs || !spec) return;
+    if (!fs || !this.o.controller.services.store.has(def.name)) return;
+    const spec = fs.spec as FsSpec;
     const local = spec.regions.find((r) => r.name === this.o.region)!;
     // A stateless service runs no machine, so it has no intents; a selector-less gate must never
     // reach setGate (an empty selector would match every pod in the namespace).
