@@ -1,6 +1,9 @@
-// Kubernetes as the region runtime's world (src/runtime/actuators.ts): FailoverServices from the
-// controller's informer, CNPG Clusters and the target source read fresh every round, intents
-// carried out by the existing actuators (intent-executor.ts: gate, CNPG, Events), status written
+// Kubernetes as the region runtime's world (src/runtime/actuators.ts): the list of services and the
+// overrides from the controller's informers; every round (observe) one fresh read each of the
+// FailoverService (its status carries the override executor's switchover step, which holds the
+// machine, and what a new machine starts from: an informer copy may lag the executor's write), the
+// CNPG Cluster and the target source; intents carried out by the existing actuators
+// (intent-executor.ts: gate, CNPG, Events; each CNPG intent re-reads the Cluster), status written
 // from a fresh read with 409 retries. Only the leader's runtime calls observe/execute/writeStatus.
 import type { Intent } from "../../machines/intents.ts";
 import type { Clock } from "../core/clock.ts";
@@ -20,7 +23,7 @@ import type { Controller } from "./controller.ts";
 import { executeIntent } from "./intent-executor.ts";
 import { KubeApiError, type KubeClient, type KubeObject } from "./kube-client.ts";
 import { type TargetsSpec, targetsOf, targetsPath } from "./local-targets.ts";
-import { isFrozen } from "./service-reconciler.ts";
+import { isFrozen, isPending } from "./service-reconciler.ts";
 
 interface FsSpec {
   host: string;
@@ -49,10 +52,6 @@ export class KubeWorld implements RegionWorld {
   private readonly objects = new Map<string, KubeObject>();
 
   constructor(private readonly o: KubeWorldOptions) {}
-
-  private spec(name: string): FsSpec | undefined {
-    return this.o.controller.services.store.get(name)?.spec as FsSpec | undefined;
-  }
 
   services(): ServiceDef[] {
     const out: ServiceDef[] = [];
@@ -143,9 +142,11 @@ export class KubeWorld implements RegionWorld {
     // Leadership can be lost between a round and its intents: a replica that no longer holds the
     // Lease must not act next to the new leader.
     if (!this.isLeader()) return;
+    // The intents were decided on the spec this round's observe() read (not the informer's copy,
+    // which may be another generation); deleted since (gone from the informer): nothing to act on.
     const fs = this.objects.get(def.name);
-    const spec = this.spec(def.name);
-    if (!fs || !spec) return;
+    if (!fs || !this.o.controller.services.store.has(def.name)) return;
+    const spec = fs.spec as FsSpec;
     const local = spec.regions.find((r) => r.name === this.o.region)!;
     // A stateless service runs no machine, so it has no intents; a selector-less gate must never
     // reach setGate (an empty selector would match every pod in the namespace).
@@ -247,9 +248,7 @@ export function overrideInProgress(
 ): string | undefined {
   for (const o of overrides) {
     const spec = o.spec as { action: string; expiresAt?: string };
-    const phase = (o.status as { phase?: string } | undefined)?.phase;
-    if (spec.action === "freeze" || spec.action === "release") continue;
-    if (phase === "Applied" || phase === "Rejected" || phase === "Expired") continue;
+    if (spec.action === "freeze" || spec.action === "release" || !isPending(o)) continue;
     if (spec.expiresAt && Date.parse(spec.expiresAt) <= now) continue;
     return `override ${o.metadata.name} (${spec.action}) in progress`;
   }

@@ -53,6 +53,12 @@ const override = (name: string, spec: Record<string, unknown>) => ({
   metadata: { name },
   spec: { service: "db", reason: "test", runbook: "runbooks/switchover.md", ...spec },
 });
+/** The states Cluster `name` passes through, from the watch (recordClusterSpecs), until the test ends. */
+function recordSpecs(ns: string, name: string): ReturnType<typeof recordClusterSpecs> {
+  const specs = recordClusterSpecs(env, ns, name);
+  cleanups.push(specs.stop);
+  return specs;
+}
 const phase = async (ns: string, name: string) =>
   ((await env.admin.get(FO(ns, name))).status as { phase?: string; message?: string } | undefined) ?? {};
 const replica = async (ns: string, name: string) =>
@@ -103,8 +109,7 @@ describe("overrides", () => {
     expect((await replica(us.ns, "pg-us")).primary).toBe("pg-eu");
     expect((await events(env.admin, us.ns)).map((e) => e.reason)).toContain("OverrideRejected");
 
-    const specs = recordClusterSpecs(env, us.ns, "pg-us");
-    cleanups.push(specs.stop);
+    const specs = recordSpecs(us.ns, "pg-us");
     await env.admin.create(
       FO(us.ns),
       override("promote-us-forced", {
@@ -164,10 +169,10 @@ describe("controlled switchover", () => {
       await env.admin.patch(CLUSTER(eu.ns, "pg-eu"), "merge", {
         spec: { replica: { promotionToken: "stale" } },
       });
-      const euSpecs = recordClusterSpecs(env, eu.ns, "pg-eu");
-      const usSpecs = recordClusterSpecs(env, us.ns, "pg-us");
+      const euSpecs = recordSpecs(eu.ns, "pg-eu");
+      const usSpecs = recordSpecs(us.ns, "pg-us");
       const op = cnpgReportsDemotionToken(env, eu.ns, "pg-eu", "tok-1");
-      cleanups.push(euSpecs.stop, usSpecs.stop, op.stop);
+      cleanups.push(op.stop);
 
       const killed: string[] = [];
       const make = (r: typeof eu, id: string): Controller => {
@@ -236,8 +241,7 @@ describe("switchover to a region that cannot take over", () => {
   it("is refused up front with the reason on the override: target fenced, then target unseen; nothing patched", async () => {
     const bus = new HeartbeatBus();
     const [eu] = await twoRegions(env, "refuse");
-    const specs = recordClusterSpecs(env, eu.ns, "pg-eu");
-    cleanups.push(specs.stop);
+    const specs = recordSpecs(eu.ns, "pg-eu");
     // us follows eu but its CNPG cluster is fenced (cf=yes in its heartbeat): it runs no Postgres.
     bus.set("us", "db", { role: "standby", epoch: 0, gate: "closed", localTargets: [], cnpgFenced: true });
     await start(startController(env, bus, eu, "eu-0"));
@@ -300,8 +304,7 @@ describe("returning stale primary", () => {
   it("is fenced, then re-pointed at the region that is primary at a higher epoch", async () => {
     const bus = new HeartbeatBus();
     const [eu] = await twoRegions(env, "stale");
-    const specs = recordClusterSpecs(env, eu.ns, "pg-eu");
-    cleanups.push(specs.stop);
+    const specs = recordSpecs(eu.ns, "pg-eu");
     // us was promoted by forced failover (epoch 1) while eu was away; eu comes back still primary.
     bus.set("us", "db", { role: "primary", epoch: 1, gate: "open", localTargets: ["192.0.2.20"] });
     await start(startController(env, bus, eu, "eu-0"));

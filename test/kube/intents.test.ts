@@ -17,21 +17,25 @@ afterAll(async () => {
   await env?.stop();
 });
 
+/** What the runtime hands the executor for `region` (cluster pg-<region>), as splitguard's user. */
+async function intentContext(ns: string, region: string): Promise<IntentContext> {
+  return {
+    client: env.client(env.userTokens.splitguard!),
+    namespace: ns,
+    service: await env.admin.get(FS(ns, "db")),
+    cnpgCluster: `pg-${region}`,
+    clusterOf: (r) => `pg-${r}`,
+    gateLabels: { app: "ferretdb" },
+    clock: systemClock,
+    identity: `${region}-0`,
+  };
+}
+
 describe("intent executor", () => {
   it("fence, demote, unfence, forced promotion at a new epoch: in order, each patch once when replayed", async () => {
     const [eu] = await twoRegions(env, "intents");
     const specs = recordClusterSpecs(env, eu.ns, "pg-eu");
-    const client = env.client(env.userTokens.splitguard!);
-    const ctx: IntentContext = {
-      client,
-      namespace: eu.ns,
-      service: await env.admin.get(FS(eu.ns, "db")),
-      cnpgCluster: "pg-eu",
-      clusterOf: (r) => `pg-${r}`,
-      gateLabels: { app: "ferretdb" },
-      clock: systemClock,
-      identity: "eu-0",
-    };
+    const ctx = await intentContext(eu.ns, "eu");
     const intents: Intent[] = [
       { type: "closeGate" },
       { type: "fenceCnpg" },
@@ -71,16 +75,7 @@ describe("intent executor", () => {
     await env.admin.patch(CLUSTER(ap.ns, "pg-ap"), "merge", {
       spec: { externalClusters: [ext("pg-eu"), ext("pg-us"), ext("pg-ap")], replica: { source: "pg-eu" } },
     });
-    const ctx: IntentContext = {
-      client: env.client(env.userTokens.splitguard!),
-      namespace: ap.ns,
-      service: await env.admin.get(FS(ap.ns, "db")),
-      cnpgCluster: "pg-ap",
-      clusterOf: (r) => `pg-${r}`,
-      gateLabels: { app: "ferretdb" },
-      clock: systemClock,
-      identity: "ap-0",
-    };
+    const ctx = await intentContext(ap.ns, "ap");
     // eu was lost and us promoted: ap's machine tracks us and asks CNPG to follow it.
     await executeIntent(ctx, { type: "demoteCnpg", primary: "us", epoch: 2 });
     const after = await env.admin.get(CLUSTER(ap.ns, "pg-ap"));

@@ -19,7 +19,6 @@ import {
   TEST_ZONE,
   transportFor,
 } from "../support/witness-servers.ts";
-import { CLUSTER } from "./support/fixtures.ts";
 import { dig, LiveWorld, NS, ZONE } from "./support/live-world.ts";
 import { events, gates, until } from "./support/regions.ts";
 
@@ -74,15 +73,7 @@ afterAll(async () => {
 });
 
 it("both healthy: eu holds the lease at epoch 1 on every BIND witness and serves; us follows", async () => {
-  await until("eu primary.serving holding the lease, us standby.following", 60_000, async () => {
-    const [e, u] = await Promise.all([w.status("eu"), w.status("us")]);
-    return (
-      e.state === "primary.serving" &&
-      e.lease?.holder === "eu" &&
-      u.state === "standby.following" &&
-      u.peers?.[0]?.seen === "up"
-    );
-  });
+  await w.untilSteady((e) => e.lease?.holder === "eu");
   const recs = await records();
   expect(recs).toEqual([0, 1, 2].map(() => expect.objectContaining({ holder: "eu", epoch: 1 })));
   const e = await w.status("eu");
@@ -133,9 +124,7 @@ it("eu's controller stopped: us waits promoteAfter, takes the lease over at epoc
   expect(Date.parse(u.lease!.holdUntil!)).toBeGreaterThan(promotedAt);
 
   // CNPG's part: the promoted cluster reports its new primary; the gate opens under the lease.
-  await w.envs.us.admin.patch(`${CLUSTER(NS, "pg-us")}/status`, "merge", {
-    status: { currentPrimary: "pg-us-1", phase: "Cluster in healthy state" },
-  });
+  await w.cnpgPromoted("us");
   await until("us primary.serving at epoch 2", 30_000, async () => {
     const s = await w.status("us");
     return s.state === "primary.serving" && s.epoch === 2;

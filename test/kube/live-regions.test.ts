@@ -16,7 +16,7 @@ import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { promtool } from "../ops/support/promtool.ts";
 import { freePort } from "../support/dns-client.ts";
 import { CLUSTER, FO, FS } from "./support/fixtures.ts";
-import { dig, LiveWorld, NS, type R, run, ZONE } from "./support/live-world.ts";
+import { dig, LiveWorld, NS, run, ZONE } from "./support/live-world.ts";
 import { cnpgReportsDemotionToken, events, gates, recordClusterSpecs, until } from "./support/regions.ts";
 
 const ADDR = { eu: "127.0.0.61", us: "127.0.0.62" } as const;
@@ -27,11 +27,6 @@ const PROMOTE_AFTER_S = 12;
 const w = new LiveWorld({ addr: ADDR, target: TARGET, witnesses: WITNESSES, promoteAfterS: PROMOTE_AFTER_S });
 const { envs, live, extra, logs } = w;
 const witnesses = w.unbound;
-const startController = (r: R, identity: string, listen?: string) => w.startController(r, identity, listen);
-const startRegion = (r: R) => w.startRegion(r);
-const status = (r: R) => w.status(r);
-const replica = (r: R) => w.replica(r);
-const transitions = (r: R) => w.transitions(r);
 
 beforeAll(() => w.start(), 240_000);
 
@@ -45,16 +40,13 @@ afterAll(async () => {
 });
 
 it("both healthy: eu serves, us follows, status shows witnesses, peers and no timer; zero transitions for 12 s", async () => {
-  await until("eu primary.serving and us standby.following in status", 60_000, async () => {
-    const [e, u] = await Promise.all([status("eu"), status("us")]);
-    return e.state === "primary.serving" && u.state === "standby.following" && u.peers?.[0]?.seen === "up";
-  });
+  await w.untilSteady();
   const settledAt = logs.length;
   await new Promise((r) => setTimeout(r, 12_000));
   const after = logs.slice(settledAt).filter((l) => / -> /.test(l));
   expect(after, "no transition while both regions are healthy").toEqual([]);
 
-  const [e, u] = await Promise.all([status("eu"), status("us")]);
+  const [e, u] = await Promise.all([w.status("eu"), w.status("us")]);
   expect(e).toMatchObject({ role: "primary", epoch: 1, quorum: "3/3", timer: null, primary: "eu" });
   expect(u).toMatchObject({ role: "standby", epoch: 1, quorum: "3/3", timer: null, primary: "eu" });
   expect(u.witnesses?.map((w) => [w.name, w.self, w.peers.eu])).toEqual(
@@ -95,17 +87,16 @@ it("both healthy: eu serves, us follows, status shows witnesses, peers and no ti
   expect(lint.code, lint.out).toBe(0);
   expect(m).toMatch(/^splitguard_controller_leader\{region="us"\} 1$/m);
   console.log(
-    `both healthy: ${transitions("eu").length + transitions("us").length} transitions at start-up, 0 in 12 s`,
+    `both healthy: ${w.transitions("eu").length + w.transitions("us").length} transitions at start-up, 0 in 12 s`,
   );
 }, 120_000);
 
 it("eu's controller and responder stopped: us promotes pg-us after promoteAfter and serves", async () => {
   const stoppedAt = Date.now();
-  await live.eu!.stop();
-  delete live.eu;
+  await w.stopRegion("eu");
 
   const suspect = await until("us suspects eu (timer promoteAfter in status)", 60_000, async () => {
-    const u = await status("us");
+    const u = await w.status("us");
     return u.timer?.name === "promoteAfter" ? u : undefined;
   });
   const detectedMs = Date.now() - stoppedAt;
@@ -114,19 +105,17 @@ it("eu's controller and responder stopped: us promotes pg-us after promoteAfter 
 
   // No promotion before promoteAfter has run from the start of the timer.
   const since = Date.parse(suspect.timer!.since);
-  await until("pg-us promoted (spec.replica.primary = pg-us)", 90_000, async () => {
-    const rep = await replica("us");
-    if (rep.primary !== "pg-us") return false;
-    return true;
-  });
+  await until(
+    "pg-us promoted (spec.replica.primary = pg-us)",
+    90_000,
+    async () => (await w.replica("us")).primary === "pg-us",
+  );
   const promotedAt = Date.now();
   expect(promotedAt - since).toBeGreaterThanOrEqual(PROMOTE_AFTER_S * 1000);
   // CNPG's part: the promoted cluster reports its new primary.
-  await envs.us.admin.patch(`${CLUSTER(NS, "pg-us")}/status`, "merge", {
-    status: { currentPrimary: "pg-us-1", phase: "Cluster in healthy state" },
-  });
+  await w.cnpgPromoted("us");
   await until("us primary.serving with epoch 2 and its gate open", 30_000, async () => {
-    const u = await status("us");
+    const u = await w.status("us");
     return u.state === "primary.serving" && u.epoch === 2;
   });
   await until("us answers its own target", 15_000, async () => {
@@ -152,7 +141,7 @@ it("eu's controller and responder stopped: us promotes pg-us after promoteAfter 
 }, 180_000);
 
 it("eu's controller returns: fenced, then re-pointed at us (newer epoch), then unfenced as a replica; both regions answer us", async () => {
-  const before = await replica("eu");
+  const before = await w.replica("eu");
   expect(before.primary, "eu's Cluster still thinks it is primary (it was stopped, not demoted)").toBe(
     "pg-eu",
   );
@@ -160,12 +149,12 @@ it("eu's controller returns: fenced, then re-pointed at us (newer epoch), then u
   const specs = recordClusterSpecs(envs.eu, NS, "pg-eu");
   const t0 = Date.now();
   try {
-    await startRegion("eu");
+    await w.startRegion("eu");
     await until("eu standby.following us at epoch 2", 60_000, async () => {
-      const e = await status("eu");
+      const e = await w.status("eu");
       return e.state === "standby.following" && e.primary === "us" && e.epoch === 2;
     });
-    expect((await replica("eu")).primary, "pg-eu re-pointed at the new primary").toBe("pg-us");
+    expect((await w.replica("eu")).primary, "pg-eu re-pointed at the new primary").toBe("pg-us");
     await until(
       "pg-eu unfenced once it follows pg-us",
       30_000,
@@ -180,7 +169,11 @@ it("eu's controller returns: fenced, then re-pointed at us (newer epoch), then u
       "primary=pg-us fenced",
       "primary=pg-us",
     ]);
-    const evs = (await events(envs.eu.admin, NS)).map((e) => e.reason);
+    // The executor records each Event after its patch: wait for the last one, not just the patch.
+    const evs = await until("Fenced, Demoted and Unfenced recorded", 10_000, async () => {
+      const reasons = (await events(envs.eu.admin, NS)).map((e) => e.reason);
+      return reasons.includes("Unfenced") ? reasons : undefined;
+    });
     expect(evs).toEqual(expect.arrayContaining(["Fenced", "Demoted", "Unfenced"]));
   } finally {
     specs.stop();
@@ -191,7 +184,7 @@ it("eu's controller returns: fenced, then re-pointed at us (newer epoch), then u
     const [a, b] = await Promise.all([dig(ADDR.eu, `db.${ZONE}`), dig(ADDR.us, `db.${ZONE}`)]);
     return a.join() === TARGET.us && b.join() === TARGET.us;
   });
-  expect((await status("us")).state).toBe("primary.serving");
+  expect((await w.status("us")).state).toBe("primary.serving");
   console.log(
     `eu restarted -> following us (gate closed, pg-eu re-pointed) after ${(followMs / 1000).toFixed(1)} s`,
   );
@@ -221,7 +214,7 @@ it("planned switchover back to eu: the override executor demotes us, the token c
       return (o.status as { phase?: string } | undefined)?.phase === "Applied";
     });
     await until("eu primary.serving at epoch 3, us standby.following eu", 30_000, async () => {
-      const [e, u] = await Promise.all([status("eu"), status("us")]);
+      const [e, u] = await Promise.all([w.status("eu"), w.status("us")]);
       return (
         e.state === "primary.serving" &&
         e.epoch === 3 &&
@@ -330,14 +323,14 @@ async function removeRules(): Promise<void> {
 
 it("the witnesses lose eu but us still sees it directly: no timer, no transition, for longer than promoteAfter", async () => {
   await until("eu primary.serving, us following eu", 30_000, async () => {
-    const [e, u] = await Promise.all([status("eu"), status("us")]);
+    const [e, u] = await Promise.all([w.status("eu"), w.status("us")]);
     return e.state === "primary.serving" && u.state === "standby.following";
   });
   // Earlier cases stopped eu's responder, and unbound remembers a dead server for minutes
   // (docs/prober.md): start from witnesses that vouch for eu again.
   await Promise.all(witnesses.map((w) => w.control("flush_infra", "all")));
   await until("every witness vouches for eu (from us's view)", 40_000, async () =>
-    (await status("us")).witnesses?.every((w) => w.peers.eu === "up"),
+    (await w.status("us")).witnesses?.every((w) => w.peers.eu === "up"),
   );
   const from = logs.length;
   const cutAt = Date.now();
@@ -345,7 +338,7 @@ it("the witnesses lose eu but us still sees it directly: no timer, no transition
     await dropWitnessesTo(ADDR.eu);
     // The witnesses now give up on eu (SERVFAIL: down votes from us's view, self(w) fails for eu).
     const u = await until("us's witnesses no longer vouch for eu", 40_000, async () => {
-      const st = await status("us");
+      const st = await w.status("us");
       return st.witnesses?.every((w) => w.peers.eu !== "up") ? st : undefined;
     });
     // A sighting by any path outweighs a down-quorum (DESIGN §4): us sees eu directly.
@@ -353,7 +346,7 @@ it("the witnesses lose eu but us still sees it directly: no timer, no transition
     expect(u.peers?.[0]).toMatchObject({ region: "eu", seen: "up", direct: true });
     expect(u.timer).toBeNull();
     await new Promise((r) => setTimeout(r, (PROMOTE_AFTER_S + 4) * 1000));
-    const [e, u2] = await Promise.all([status("eu"), status("us")]);
+    const [e, u2] = await Promise.all([w.status("eu"), w.status("us")]);
     // eu keeps its gate: no self-quorum, but every peer acknowledges it directly (DESIGN §5).
     expect(e.state).toBe("primary.serving");
     expect(e.conditions?.find((c) => c.type === "SelfQuorum")?.status).toBe("False");
@@ -373,7 +366,7 @@ it("the witnesses lose eu but us still sees it directly: no timer, no transition
 
 it("a second eu replica serves the same answers without running a machine, and takes over when the leader stops", async () => {
   // eu-1 answers on 127.0.0.63 (not in the NS set: the test asks it directly).
-  const second = await startController("eu", "eu-1", "127.0.0.63");
+  const second = await w.startController("eu", "eu-1", "127.0.0.63");
   extra.push(second);
   await until("eu-1 serves what the leader published", 20_000, async () => {
     const [a, lt] = await Promise.all([
@@ -384,18 +377,17 @@ it("a second eu replica serves the same answers without running a machine, and t
   });
   expect(second.runtime.states(), "not the leader: no machine").toEqual({});
   expect(second.controller.elector.isLeader()).toBe(false);
-  const usBefore = transitions("us").length;
+  const usBefore = w.transitions("us").length;
 
   const t0 = Date.now();
-  await live.eu!.stop();
-  delete live.eu;
+  await w.stopRegion("eu");
   await until(
     "eu-1 leads and runs db's machine as primary",
     20_000,
     async () => second.controller.elector.isLeader() && second.runtime.states().db === "primary.serving",
   );
   const takeoverMs = Date.now() - t0;
-  const e = await status("eu");
+  const e = await w.status("eu");
   expect(e).toMatchObject({ role: "primary", epoch: 3, state: "primary.serving" });
   expect(await gates(envs.eu.admin, NS), "the gate is still open after the hand-over").toEqual([
     "True",
@@ -404,7 +396,7 @@ it("a second eu replica serves the same answers without running a machine, and t
   expect(await dig("127.0.0.63", `db.${ZONE}`)).toEqual([TARGET.eu]);
   // eu's only NS address (127.0.0.61) went with eu-0, so us may start suspecting eu (in a
   // deployment the replicas share the NS address through a Service); it must not have promoted.
-  expect(transitions("us").slice(usBefore).join("\n")).not.toMatch(/-> standby\.promoting/);
+  expect(w.transitions("us").slice(usBefore).join("\n")).not.toMatch(/-> standby\.promoting/);
   console.log(
     `eu-0 stopped -> eu-1 leader with db primary.serving after ${(takeoverMs / 1000).toFixed(1)} s`,
   );

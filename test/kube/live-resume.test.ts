@@ -9,7 +9,7 @@
 // wait.
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { freshMinimumMs } from "../../src/runtime/resume-wait.ts";
-import { CLUSTER, FS } from "./support/fixtures.ts";
+import { FS } from "./support/fixtures.ts";
 import { LiveWorld, NS } from "./support/live-world.ts";
 import { until } from "./support/regions.ts";
 
@@ -39,10 +39,7 @@ afterEach((ctx) => {
 afterAll(() => w.stop());
 
 it("us's controller restarted 20 s or more into its wait for the stopped eu resumes it: promoted after the fresh minimum, not a whole promoteAfter", async () => {
-  await until("eu primary.serving, us standby.following", 60_000, async () => {
-    const [e, u] = await Promise.all([w.status("eu"), w.status("us")]);
-    return e.state === "primary.serving" && u.state === "standby.following" && u.peers?.[0]?.seen === "up";
-  });
+  await w.untilSteady();
   await w.stopRegion("eu");
   const suspect = await until("us suspects eu (timer promoteAfter)", 60_000, async () => {
     const u = await w.status("us");
@@ -80,9 +77,7 @@ it("us's controller restarted 20 s or more into its wait for the stopped eu resu
     PROMOTE_AFTER_S * 1000,
   );
   // CNPG's part, then us serves at epoch 2.
-  await w.envs.us.admin.patch(`${CLUSTER(NS, "pg-us")}/status`, "merge", {
-    status: { currentPrimary: "pg-us-1", phase: "Cluster in healthy state" },
-  });
+  await w.cnpgPromoted("us");
   await until("us primary.serving at epoch 2", 30_000, async () => {
     const s = await w.status("us");
     return s.state === "primary.serving" && s.epoch === 2;

@@ -17,7 +17,7 @@ import { freePort } from "../../support/dns-client.ts";
 import { startUnbound, type Unbound } from "../../witness/support/unbound.ts";
 import { CLUSTER, FS } from "./fixtures.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "./kube-env.ts";
-import { regionNamespace } from "./regions.ts";
+import { regionNamespace, until } from "./regions.ts";
 
 export const run = promisify(execFile);
 export const ZONE = "gslb.example.com";
@@ -158,6 +158,26 @@ ${this.o.extraConfig ?? ""}`;
         replica: { primary: string; promotionToken?: string };
       }
     ).replica;
+  }
+
+  /** Until eu serves and us follows it, sighting it up (and whatever `also` adds, e.g. the lease). */
+  async untilSteady(also: (eu: LiveStatus, us: LiveStatus) => boolean = () => true): Promise<void> {
+    await until("eu primary.serving, us standby.following with eu seen up", 60_000, async () => {
+      const [e, u] = await Promise.all([this.status("eu"), this.status("us")]);
+      return (
+        e.state === "primary.serving" &&
+        u.state === "standby.following" &&
+        u.peers?.[0]?.seen === "up" &&
+        also(e, u)
+      );
+    });
+  }
+
+  /** CNPG's part once splitguard promoted region r's Cluster: it reports its new primary. */
+  async cnpgPromoted(r: R): Promise<void> {
+    await this.envs[r].admin.patch(`${CLUSTER(NS, `pg-${r}`)}/status`, "merge", {
+      status: { currentPrimary: `pg-${r}-1`, phase: "Cluster in healthy state" },
+    });
   }
 
   /** Transitions logged by a region's runtime (lines "<from> -> <to>"). */
