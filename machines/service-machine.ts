@@ -1118,6 +1118,11 @@ export const serviceMachine = setup({
             actions: [
               // decide first: its reason names the claim, which followNewer then adopts.
               { type: "decide", params: { to: "standby.following", why: "follow" } },
+              // Safety point (epochs only increase): CNPG already follows the target, but this
+              // records the newer epoch on the cluster (one annotation patch, no re-point) before
+              // the next status write. A region lost in between restored the older epoch from
+              // status (seed 2 path 6499, regression-handover-epoch-before-status).
+              "demoteToNewer",
               "followNewer",
               "clearHandover",
             ],

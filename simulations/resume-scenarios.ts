@@ -72,12 +72,17 @@ function usPromoted(w: World): string[] {
  * promoteAfter 300 s, infra cache 30 s), kept as a regression with every invariant checked in
  * every mode (docs/simulator-restarts.md, "What the restore path found").
  */
-function foundCase(name: string, summary: string, c: Pick<ScheduleCase, "seed" | "faults">): Scenario {
+function foundCase(
+  name: string,
+  summary: string,
+  c: Pick<ScheduleCase, "seed" | "faults"> & { readonly regions?: 2 | 3 },
+): Scenario {
+  const regions = c.regions ?? 3;
   return caseScenario(name, summary, {
     ...c,
-    regions: 3,
+    regions,
     witnessClass: "uniform",
-    clockRate: { eu: 1, us: 1, ap: 1 },
+    clockRate: regions === 3 ? { eu: 1, us: 1, ap: 1 } : { eu: 1, us: 1 },
     promoteAfter: "default",
     infraCacheMs: 30_000,
   });
@@ -132,6 +137,22 @@ export const RESUME_SCENARIOS: readonly Scenario[] = [
         { kind: "isolate", region: "ap", at: 220625, for: 511756 },
         { kind: "oneway", from: "ap", to: "8.8.8.8@net", at: 1319867, for: 264651 },
         { kind: "restart", region: "eu", at: 1280591, for: 18985 },
+      ],
+    },
+  ),
+  foundCase(
+    "regression-handover-epoch-before-status",
+    "lease: eu hands over to us, follows us at epoch 2 and its region crashes 1 s later, before a status write; back 850 s later it restores a standby at epoch 2 from the cluster's record (restarted the handover at epoch 1 before: invariant 8)",
+    // splitguard simulate --seed 2 --path 6499 --kind random --safety lease --witnesses uniform
+    {
+      seed: 1964044853,
+      regions: 2,
+      faults: [
+        { kind: "crash", region: "eu", at: 1037237, for: 850013 },
+        { kind: "crash", region: "eu", at: 250842, for: 205022 },
+        { kind: "switchover", to: "us", at: 987207 },
+        { kind: "restart", region: "eu", at: 377797, for: 14549 },
+        { kind: "geoSplit", left: ["eu"], right: ["us"], at: 54193, for: 642988 },
       ],
     },
   ),

@@ -38,8 +38,16 @@ export function restoreAtStart(
   // followed since, so it never wins over status. Chosen over writing status on every transition:
   // it costs one API write per epoch change, none in a steady state, and it is the same object
   // the action changed (the patch and its record cannot part).
+  //
+  // The same window ends a planned switchover: the old primary, `demoting`, follows the target's
+  // newer claim, and that follow records the target's epoch on the cluster (the handover's own
+  // demotion records ours, never a newer one). Status still saying `demoting` under a newer cluster
+  // epoch therefore means the handover finished: restore a standby, which follows what CNPG
+  // follows. Restored as `demoting` at the newer epoch, the region waited for a claim newer than
+  // the target's for ever (seed 2 path 6499, regression-handover-epoch-before-status).
   const e = cnpg.epoch;
   if (e === undefined || !Number.isFinite(e)) return r;
   if (!r) return { ...NOTHING, epoch: e };
-  return e > r.epoch ? { ...r, epoch: e } : r;
+  if (e <= r.epoch) return r;
+  return { ...r, epoch: e, role: r.role === "demoting" ? "standby" : r.role };
 }

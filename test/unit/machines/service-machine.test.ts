@@ -551,6 +551,9 @@ describe("overrides", () => {
     expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us", epoch: 1 });
     h.send(evidence("eu", { overrides: [sw], peers: { us: { direct: true, report: primaryReport(2) } } }));
     expect(h.state()).toBe("standby.following");
+    // The follow records the target's epoch on the cluster before any status write can (restore).
+    expect(h.intents).toContainEqual({ type: "demoteCnpg", primary: "us", epoch: 2 });
+    expect(h.ctx().epoch).toBe(2);
   });
 
   it("switchover is refused when the target is not a follower in sight", () => {

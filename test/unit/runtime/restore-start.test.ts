@@ -43,6 +43,17 @@ describe("restoreAtStart", () => {
     expect(r).toEqual(stored({ role: "primary", primary: "eu", epoch: 2 }));
   });
 
+  it("a status still `demoting` under a newer cluster epoch restores a standby: the handover finished", () => {
+    // eu followed us at epoch 2 after handing over, and crashed before a round wrote that.
+    const following: CnpgStatus = { role: "replica", fenced: false, primary: "us", epoch: 2 };
+    const demoting = stored({ role: "demoting", primary: "eu" });
+    const r = restoreAtStart(demoting, following, timing, MARGIN, 0);
+    expect(r).toEqual(stored({ role: "standby", primary: "eu", epoch: 2 }));
+    // Mid-handover (the cluster holds our own epoch): still demoting.
+    const mid: CnpgStatus = { ...following, epoch: 1 };
+    expect(restoreAtStart(demoting, mid, timing, MARGIN, 0)?.role).toBe("demoting");
+  });
+
   it("keeps resumeWait's seed for a standby's evidenced wait", () => {
     const suspect = { primary: "eu", lostSince: 100_000, selfQuorumSince: 0, lastRoundAt: 200_000 };
     const r = restoreAtStart(
