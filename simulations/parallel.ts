@@ -6,16 +6,31 @@ import { mergeSummaries, type RandomOptions, runRandom, type Summary } from "./r
 
 export type JobOptions = Omit<RandomOptions, "onRun">;
 
-export async function runRandomParallel(o: JobOptions, jobs: number): Promise<Summary> {
+export type WorkerMessage =
+  | { readonly type: "progress"; readonly done: number; readonly failed: number }
+  | { readonly type: "summary"; readonly summary: Summary };
+
+/** Runs done and runs that broke an invariant so far, over every worker. */
+export type Progress = (done: number, failed: number) => void;
+
+export async function runRandomParallel(o: JobOptions, jobs: number, progress?: Progress): Promise<Summary> {
   const n = Math.max(1, Math.min(jobs, o.runs));
-  if (n === 1) return runRandom(o);
+  if (n === 1) return runRandom({ ...o, onRun: progress });
   const parts = Array.from({ length: n }, (_, k) => ({
     ...o,
     seed: o.seed + k,
     runs: Math.floor(o.runs / n) + (k < o.runs % n ? 1 : 0),
   }));
+  const done = parts.map(() => ({ done: 0, failed: 0 }));
+  const report = (k: number, d: number, f: number) => {
+    done[k] = { done: d, failed: f };
+    progress?.(
+      done.reduce((a, x) => a + x.done, 0),
+      done.reduce((a, x) => a + x.failed, 0),
+    );
+  };
   const t0 = performance.now();
-  const results = await Promise.all(parts.map((p) => inWorker(p)));
+  const results = await Promise.all(parts.map((p, k) => inWorker(p, (d, f) => report(k, d, f))));
   const merged = mergeSummaries(results);
   merged.wallMs = performance.now() - t0;
   merged.simulatedToWall = merged.simulatedMs / merged.wallMs;
@@ -33,14 +48,17 @@ export async function runRandomParallel(o: JobOptions, jobs: number): Promise<Su
  */
 const WORKER_YOUNG_GENERATION_MB = 256;
 
-function inWorker(o: JobOptions): Promise<Summary> {
+function inWorker(o: JobOptions, progress: Progress): Promise<Summary> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL("./worker.ts", import.meta.url), {
       workerData: o,
       execArgv: ["--import", "tsx"],
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
-    w.once("message", (m: Summary) => resolve(m));
+    w.on("message", (m: WorkerMessage) => {
+      if (m.type === "progress") progress(m.done, m.failed);
+      else resolve(m.summary);
+    });
     w.once("error", reject);
     w.once("exit", (code) => {
       if (code !== 0) reject(new Error(`simulation worker exited with ${code}`));

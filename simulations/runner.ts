@@ -103,7 +103,8 @@ export interface RandomOptions {
   readonly failsafe?: boolean | undefined;
   /** Replay one case: fast-check's path from a failure report. */
   readonly path?: string | undefined;
-  readonly onRun?: ((n: number) => void) | undefined;
+  /** After each run: runs done so far, and how many of them broke an invariant. */
+  readonly onRun?: ((done: number, failed: number) => void) | undefined;
 }
 
 type ArbOptions = Pick<RandomOptions, "safety" | "durationMs" | "kind" | "witnessClass" | "regions">;
@@ -131,6 +132,7 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
   const transitions: number[] = [];
   const violations: Summary["violations"] = {};
   let index = 0;
+  let failed = 0;
   let simulated = 0;
   const resumed = { count: 0, runs: 0 };
   let failure: Summary["failure"] = null;
@@ -160,9 +162,10 @@ export async function runRandom(o: RandomOptions): Promise<Summary> {
         slot.count += 1;
         if (slot.examples.length < 5) slot.examples.push({ seed: c.seed, at: v.at, detail: v.detail });
       }
+      if (out.violations.length > 0) failed += 1;
       if (out.violations.length > 0 && failure === null)
         failure = { seed: o.seed, path: String(i), case: c, violations: out.violations };
-      o.onRun?.(index);
+      o.onRun?.(index, failed);
       // Always true: every case runs and counts; failures are collected above, not thrown.
       return true;
     }),

@@ -9,7 +9,7 @@ import {
   PROMOTION_BOUND,
   promotionBoundMs,
 } from "../../../simulations/invariants.ts";
-import { defaultJobs, runRandomParallel } from "../../../simulations/parallel.ts";
+import { defaultJobs, type Progress, runRandomParallel } from "../../../simulations/parallel.ts";
 import {
   expectationsFor,
   replayCase,
@@ -21,6 +21,34 @@ import { allScenarios, findScenario } from "../../../simulations/scenarios.ts";
 import type { Safety } from "../../../simulations/sim-config.ts";
 import { timelineText } from "../../../simulations/timeline.ts";
 import { defineCommand, UsageError } from "../command.ts";
+import { formatDuration } from "../duration.ts";
+
+/** Runs below this count finish in seconds and print no progress. */
+export const PROGRESS_MIN_RUNS = 100;
+
+/**
+ * Progress of a long `--runs` on stderr (stdout keeps the report, JSON or text): a line at every
+ * tenth of the runs, with how many broke an invariant so far. `sim:long` runs for about 20 minutes.
+ */
+export function progressLines(
+  err: (s: string) => void,
+  label: string,
+  total: number,
+  now: () => number = () => performance.now(),
+): Progress | undefined {
+  if (total < PROGRESS_MIN_RUNS) return undefined;
+  const t0 = now();
+  let shown = 0;
+  return (done, failed) => {
+    const tenth = Math.floor((done * 10) / total);
+    if (tenth <= shown) return;
+    shown = tenth;
+    const n = (x: number) => x.toLocaleString("en-US");
+    err(
+      `simulate: ${label} ${n(done)} of ${n(total)} (${Math.floor((done * 100) / total)}%), ${n(failed)} broke an invariant, ${formatDuration(now() - t0)} elapsed\n`,
+    );
+  };
+}
 
 /** "3600", "3600s", "60m", "1h", "500ms" -> ms. */
 export function parseDuration(s: string): number {
@@ -201,18 +229,17 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
       return report.ok ? 0 : 1;
     }
     const lossOnly = v.kind === "primary-loss";
+    const randomRuns = lossOnly ? 0 : runs;
     const random = await runRandomParallel(
-      { ...common, runs: lossOnly ? 0 : runs, seed, kind: "random" },
+      { ...common, runs: randomRuns, seed, kind: "random" },
       jobs,
+      progressLines(io.err, "random schedules", randomRuns),
     );
+    const lossRuns = lossOnly ? runs : Math.max(1, Math.ceil(runs / 5));
     const loss = await runRandomParallel(
-      {
-        ...common,
-        runs: lossOnly ? runs : Math.max(1, Math.ceil(runs / 5)),
-        seed: seed + 1000,
-        kind: "primaryLoss",
-      },
+      { ...common, runs: lossRuns, seed: seed + 1000, kind: "primaryLoss" },
       jobs,
+      progressLines(io.err, "primary-loss schedules", lossRuns),
     );
     const report = summarize(random, loss, flags);
     if (json) io.out(`${JSON.stringify(report, null, 2)}\n`);
