@@ -21,7 +21,7 @@ import { allScenarios, findScenario } from "../../../simulations/scenarios.ts";
 import type { Safety } from "../../../simulations/sim-config.ts";
 import { timelineText } from "../../../simulations/timeline.ts";
 import { defineCommand, UsageError } from "../command.ts";
-import { formatDuration } from "../duration.ts";
+import { formatDuration, parseDuration } from "../duration.ts";
 
 /** Runs below this count finish in seconds and print no progress. */
 export const PROGRESS_MIN_RUNS = 100;
@@ -50,15 +50,12 @@ export function progressLines(
   };
 }
 
-/** "3600", "3600s", "60m", "1h", "500ms" -> ms. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new UsageError(`--duration ${s}: use a number with ms, s, m or h (e.g. 1h, 90m)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  const ms = unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000;
-  if (ms < 60_000) throw new UsageError("--duration must be at least 1m");
-  return ms;
+/** `--duration`: the CLI's duration forms (duration.ts: 3600, 90m, 1h30m, 2h), at least a minute. */
+export function simDuration(text: string): number {
+  const d = parseDuration(text);
+  if (!d.ok) throw new UsageError(`--duration ${d.error}`);
+  if (d.ms < 60_000) throw new UsageError(`--duration ${text}: at least 1m of simulated time`);
+  return d.ms;
 }
 
 function int(name: string, v: string | undefined, dflt: number): number {
@@ -91,7 +88,7 @@ export const simulate = defineCommand({
   --regions 2|3          only 2- or only 3-region deployments (default: both)
   --safety MODE          witness (default), lease or manual
   --failsafe             with --safety lease: lease.failsafe on (DESIGN §5)
-  --duration D           simulated time per run (default 1h): 90m, 3600s, 2h
+  --duration D           simulated time per run, at least 1m (default 1h): 90m, 1h30m, 2h
   --jobs N               worker threads for --runs (default: one per core)
   -o json                machine-readable summary
   --timeline             print a readable per-region timeline (scenarios and --path replays)
@@ -122,7 +119,7 @@ Exits 0 when every invariant held (or only a scenario's documented limit was sho
     const safety = (v.safety ?? "witness") as Safety;
     if (!["witness", "lease", "manual"].includes(safety))
       throw new UsageError(`--safety ${v.safety}: witness, lease or manual`);
-    const durationMs = v.duration ? parseDuration(v.duration) : 3_600_000;
+    const durationMs = v.duration ? simDuration(v.duration) : 3_600_000;
     if (v.list) {
       for (const s of allScenarios()) io.out(`${s.name.padEnd(28)} ${s.summary}\n`);
       return 0;

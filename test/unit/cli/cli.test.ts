@@ -49,6 +49,18 @@ describe("splitguard CLI", () => {
     expect(region.err).toMatch(/--region mars is not one of the configured regions \(eu, us\)/);
   });
 
+  it("simulate --duration: the CLI's duration forms, at least a minute; bad ones exit 2 naming the flag", async () => {
+    const bad = await run("simulate", "--scenario", "normal", "--duration", "an hour");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--duration "an hour" is not a duration: use a number with a unit/);
+    const short = await run("simulate", "--scenario", "normal", "--duration", "30s");
+    expect(short.code).toBe(2);
+    expect(short.err).toContain("--duration 30s: at least 1m of simulated time");
+    // Compound forms, as --timeout and --ttl take them.
+    const ok = await run("simulate", "--scenario", "normal", "--duration", "1m30s", "-o", "json");
+    expect(ok.code).toBe(0);
+  }, 30_000);
+
   it("exits 2 with the field path for a bad configuration", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sg-cli-"));
     writeFileSync(join(dir, "c.yaml"), "zone: gslb.example.com\nregion: eu\nregions: []\n");
