@@ -8,7 +8,7 @@ import { promotionBoundMs } from "./invariants.ts";
 import { caseScenario } from "./runner.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { Fault } from "./schedule.ts";
-import { baseConfig } from "./sim-config.ts";
+import { baseConfig, REGIONS3 } from "./sim-config.ts";
 import type { World } from "./world.ts";
 
 const MIN = 60_000;
@@ -82,7 +82,7 @@ function foundCase(
     ...c,
     regions,
     witnessClass: "uniform",
-    clockRate: regions === 3 ? { eu: 1, us: 1, ap: 1 } : { eu: 1, us: 1 },
+    clockRate: Object.fromEntries(REGIONS3.slice(0, regions).map((r) => [r, 1])),
     promoteAfter: "default",
     infraCacheMs: 30_000,
   });
