@@ -8,17 +8,24 @@ import { listOwnNetns, sweepStale, Topology } from "./support/netns.ts";
 const UDP = fileURLToPath(new URL("./support/udp-count.mjs", import.meta.url));
 const N = 200;
 
-/** Datagrams that arrive at `to` when `from` sends N of them. */
+/**
+ * Datagrams that arrive at `to` when `from` sends N of them. The listener stops at N or after 3 s
+ * (a cut shows as 0 after the full wait). Its exit is awaited from the spawn on: under load the
+ * sender's start took longer than the listener's window once, the listener had exited before
+ * `once(exit)` was attached, and the test hung until its 300 s timeout (CI on 6251301).
+ */
 async function delivered(t: Topology, from: string, to: string): Promise<number> {
   const port = 40000 + Math.floor(Math.random() * 20000);
-  const listener = t.spawn(to, process.execPath, [UDP, "listen", t.node(to).address, String(port), "2"]);
+  const args = [UDP, "listen", t.node(to).address, String(port), "3", String(N)];
+  const listener = t.spawn(to, process.execPath, args);
+  const exited = once(listener, "exit");
   let out = "";
   listener.stdout?.on("data", (d: Buffer) => {
     out += d.toString();
   });
   while (!out.includes("ready")) await once(listener.stdout as NodeJS.ReadableStream, "data");
   await t.exec(from, process.execPath, [UDP, "send", t.node(to).address, String(port), String(N)]);
-  await once(listener, "exit");
+  await exited;
   return Number(out.split("\n")[1]);
 }
 

@@ -1,5 +1,7 @@
 // A tiny UDP tool for the netns tests, run inside a namespace with `ip netns exec`:
-//   node udp-count.mjs listen ADDRESS PORT SECONDS   prints how many datagrams arrived, then exits
+//   node udp-count.mjs listen ADDRESS PORT SECONDS [EXPECT]
+//                                                    prints how many datagrams arrived, then exits
+//                                                    (after SECONDS, or once EXPECT have arrived)
 //   node udp-count.mjs send ADDRESS PORT COUNT       sends COUNT datagrams, 2 ms apart
 //   node udp-count.mjs echo ADDRESS PORT SECONDS     echoes every datagram back for SECONDS
 //   node udp-count.mjs rtt ADDRESS PORT COUNT        COUNT round trips, one at a time; prints the
@@ -11,12 +13,18 @@ const port = Number(portText);
 const s = createSocket("udp4");
 if (mode === "listen") {
   let count = 0;
-  s.on("message", () => count++);
-  s.bind(port, address, () => process.stdout.write("ready\n"));
-  setTimeout(() => {
+  const expect = Number(process.argv[6] ?? Number.POSITIVE_INFINITY);
+  const done = () => {
+    clearTimeout(timer);
     process.stdout.write(`${count}\n`);
     s.close();
-  }, Number(n) * 1000);
+  };
+  s.on("message", () => {
+    count++;
+    if (count === expect) done();
+  });
+  s.bind(port, address, () => process.stdout.write("ready\n"));
+  const timer = setTimeout(done, Number(n) * 1000);
 } else if (mode === "send") {
   let sent = 0;
   const tick = () => {
