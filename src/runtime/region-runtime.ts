@@ -225,6 +225,17 @@ export class RegionRuntime {
       if (!defs.some((d) => d.host === host)) this.published.delete(host);
     if (!world.isLeader()) {
       // Not the leader: no machine, no actuation. Serve what the leader wrote to status.
+      // Leadership that lapses while machines run (a renewal that did not land within the Lease
+      // duration: a slow API server, a stalled process) stops them here, and they start again
+      // from status and CNPG when it returns: a wait is never shortened, and a lease-mode
+      // contender observes the lease from scratch. That costs a whole ttl + margin, so it is
+      // logged: it is the one cause of a late promotion that nothing else in the log names.
+      for (const [name, run] of this.running)
+        this.o.log.log("warn", `${run.state} -> stopped: not the leader this round`, {
+          service: name,
+          decision: "stopped",
+          reason: `this replica's leadership lapsed or was lost (its Lease was not renewed in time, or another replica holds it): the machine stops and starts again from status and CNPG when this replica leads again`,
+        });
       this.stop();
       for (const def of defs) {
         const p = world.publishedFromStatus(def);

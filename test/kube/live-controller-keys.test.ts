@@ -61,7 +61,7 @@ rateLimit: { enabled: false }
     clock: systemClock,
     log: jsonLogger((l) => logs.push(l.trimEnd()), systemClock.now, "info"),
     listen,
-    leaseDurationS: 2,
+    leaseDurationS: 10, // as in support/live-world.ts (docs/controller.md: a lapse restarts the machines)
     resyncMs: 3_000,
     // Keep what the prober is given; it probes nothing reachable here.
     probePlan: (p) => {

@@ -364,6 +364,80 @@ it("the witnesses lose eu but us still sees it directly: no timer, no transition
   }
 }, 120_000);
 
+it("eu's leadership taken away for a while: its machine stops with a warning, eu keeps answering from status, and the machine starts again from status as primary", async () => {
+  await until("eu primary.serving, us following eu", 60_000, async () => {
+    const [e, u] = await Promise.all([w.status("eu"), w.status("us")]);
+    return e.state === "primary.serving" && u.state === "standby.following";
+  });
+  const before = await w.status("eu");
+  const from = logs.length;
+  const lease = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/splitguard-controller`;
+  const leaderGauge = async () => {
+    const port = (live.eu!.http!.address() as { port: number }).port;
+    const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return /^splitguard_controller_leader\{region="eu"\} (\d)$/m.exec(m)?.[1];
+  };
+  expect(await leaderGauge()).toBe("1");
+  // Another identity writes the Lease (as a replica whose renewal landed after eu-0's lapse would),
+  // holding it 4 s; eu-0 waits out 4 s of it unchanged and takes it back.
+  for (let i = 0; ; i++) {
+    const cur = await envs.eu.admin.get<KubeObject>(lease);
+    const now = new Date().toISOString().replace(/Z$/, "000Z");
+    try {
+      await envs.eu.admin.update(lease, {
+        ...cur,
+        spec: {
+          ...(cur.spec as object),
+          holderIdentity: "eu-intruder",
+          leaseDurationSeconds: 4,
+          renewTime: now,
+        },
+      });
+      break;
+    } catch (e) {
+      if (i >= 5) throw e; // eu-0's renewal won the resourceVersion race: read again
+    }
+  }
+  const takenAt = Date.now();
+  const stopped = await until("eu-0 stopped db's machine with a warning", 15_000, async () =>
+    logs
+      .slice(from)
+      .filter((l) => l.startsWith("[eu-0] {"))
+      .map((l) => JSON.parse(l.slice("[eu-0] ".length)) as Record<string, unknown>)
+      .find((l) => l.level === "warn" && l.service === "db" && l.decision === "stopped"),
+  );
+  expect(stopped.msg).toBe("primary.serving -> stopped: not the leader this round");
+  expect(live.eu!.runtime.states(), "no machine while not the leader").toEqual({});
+  expect(await leaderGauge()).toBe("0");
+  // Not the leader: eu answers what status says, so nothing changes for clients.
+  expect(await dig(ADDR.eu, `db.${ZONE}`)).toEqual([TARGET.eu]);
+  expect(await gates(envs.eu.admin, NS), "no actuation while not the leader").toEqual(["True", "True"]);
+  await until(
+    "eu-0 leads again and runs db's machine as primary.serving",
+    30_000,
+    async () => live.eu!.controller.elector.isLeader() && live.eu!.runtime.states().db === "primary.serving",
+  );
+  const backMs = Date.now() - takenAt;
+  expect(await leaderGauge()).toBe("1");
+  const restarted = logs
+    .slice(from)
+    .filter((l) => l.startsWith("[eu-0]") && / -> /.test(l) && !/-> stopped/.test(l));
+  expect(restarted[0], "the restarted machine begins from status and CNPG").toMatch(
+    /initializing -> primary\./,
+  );
+  const after = await w.status("eu");
+  expect(after).toMatchObject({ role: "primary", epoch: before.epoch });
+  expect(await gates(envs.eu.admin, NS)).toEqual(["True", "True"]);
+  expect(
+    logs.slice(from).filter((l) => l.startsWith("[us-") && / -> /.test(l)),
+    "us did not move",
+  ).toEqual([]);
+  console.log(
+    `eu's Lease taken for 4 s: machine stopped with a warning, eu-0 leader again and db primary.serving ${(backMs / 1000).toFixed(1)} s after; ` +
+      `eu's transitions meanwhile: ${restarted.map((l) => /"msg":"([^"]+)"/.exec(l)?.[1]).join("; ")}`,
+  );
+}, 90_000);
+
 it("a second eu replica serves the same answers without running a machine, and takes over when the leader stops", async () => {
   // eu-1 answers on 127.0.0.63 (not in the NS set: the test asks it directly).
   const second = await w.startController("eu", "eu-1", "127.0.0.63");

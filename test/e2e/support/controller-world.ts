@@ -231,8 +231,11 @@ ${lease}`;
       kubeconfig,
       "--identity",
       `${r}-0`,
+      // 10 s, not shorter: leadership lapses when a renewal does not land within the duration, and
+      // a lapse restarts the machines (docs/controller.md); with 2 s, a loaded CI machine's API
+      // server was slow enough. A restarted controller keeps its identity and renews at once.
       "--lease-duration",
-      "2",
+      "10",
     ]);
     const log = (d: Buffer) => appendFileSync(logFile, d);
     proc.stdout?.on("data", log);

@@ -22,6 +22,8 @@ import { regionNamespace, until } from "./regions.ts";
 export const run = promisify(execFile);
 export const ZONE = "gslb.example.com";
 export const NS = "sg";
+/** The controllers' leader Lease duration in seconds (see startController). */
+const LEADER_LEASE_S = 10;
 export type R = "eu" | "us";
 
 export interface LiveWorldOptions {
@@ -131,7 +133,10 @@ ${this.o.extraConfig ?? ""}`;
       log: jsonLogger((l) => this.logs.push(`[${identity}] ${l.trimEnd()}`), systemClock.now, "info"),
       listen: { host: listen, port: 53 },
       metrics: { host: "127.0.0.1", port: await freePort("127.0.0.1") },
-      leaseDurationS: 2,
+      // 10 s, not shorter: leadership lapses when a renewal does not land within the duration, and
+      // a lapse restarts the machines (docs/controller.md); a loaded CI machine's API server is
+      // slow enough for 2 s (leader takeovers here follow a released Lease and stay fast).
+      leaseDurationS: LEADER_LEASE_S,
       resyncMs: 3_000,
     });
   }

@@ -9,7 +9,7 @@ import { LeaseDriver } from "../../../src/core/lease-driver.ts";
 import { LeaseWitnessStore, MemoryLeaseTransport } from "../../../src/core/lease-memory-transport.ts";
 import type { ProbeRound } from "../../../src/core/prober.ts";
 import type { ZoneView } from "../../../src/dns/zone-model.ts";
-import { silentLogger } from "../../../src/log.ts";
+import { jsonLogger, silentLogger } from "../../../src/log.ts";
 import type {
   LeaseAttempt,
   LeaseFactory,
@@ -131,7 +131,7 @@ const EU_PRIMARY: PeerServiceReport = {
 const round = (n: number, at: number, eu: "up" | "down"): ProbeRound =>
   peerRound(CONFIG, n, at, eu, { db: EU_PRIMARY });
 
-function setup(lease?: (clock: Clock) => LeaseFactory, observer?: RuntimeObserver) {
+function setup(lease?: (clock: Clock) => LeaseFactory, observer?: RuntimeObserver, logLines?: string[]) {
   const clock = new HandClock();
   const world = new MemoryWorld();
   const zones: ZoneView[] = [];
@@ -139,7 +139,12 @@ function setup(lease?: (clock: Clock) => LeaseFactory, observer?: RuntimeObserve
     config: CONFIG,
     clock,
     world,
-    log: silentLogger,
+    log: logLines
+      ? jsonLogger(
+          (l) => logLines.push(l),
+          () => clock.now(),
+        )
+      : silentLogger,
     staticView: { hosts: [], services: [] },
     onZone: (v) => zones.push(v),
     lease: lease?.(clock),
@@ -305,6 +310,30 @@ describe("RegionRuntime", () => {
     expect(world.executed).toEqual([]);
     expect(world.stored).toBeUndefined();
     expect(answer()).toEqual(["198.51.100.20"]);
+  });
+
+  it("a leader whose leadership lapses stops its machines with a warning naming each service; they restart from status", async () => {
+    const lines: string[] = [];
+    const { world, rt, step } = setup(undefined, undefined, lines);
+    await step("up");
+    expect(rt.states()).toEqual({ db: "standby.following" });
+    world.leader = false;
+    await step("up");
+    expect(rt.states()).toEqual({});
+    const warn = lines.map((l) => JSON.parse(l)).filter((l) => l.level === "warn");
+    expect(warn).toEqual([
+      expect.objectContaining({
+        msg: "standby.following -> stopped: not the leader this round",
+        service: "db",
+        decision: "stopped",
+      }),
+    ]);
+    // A second round without leadership has nothing left to stop: no further warning.
+    await step("up");
+    expect(lines.filter((l) => JSON.parse(l).level === "warn")).toHaveLength(1);
+    world.leader = true;
+    await step("up");
+    expect(rt.states()).toEqual({ db: "standby.following" });
   });
 
   it("an override in progress holds the machine; it starts again from status and CNPG afterwards", async () => {
