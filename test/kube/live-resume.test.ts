@@ -4,9 +4,11 @@
 // restart"). The world of live-regions.test.ts (support/live-world.ts; responders on
 // 127.0.0.101/102:53, unbound on 127.0.0.103-105) with promoteAfter 40 s, above the timing rule's
 // minimum 4 + 2·2 + 2·1.5 + 1 = 12 s: the fresh minimum is 12 + 3.5 = 15.5 s, so up to 24.5 s of
-// an evidenced wait carry over. The status is rewritten when it changes and every 30 s, and only
-// written rounds count, so the test restarts us once status shows a round 20 s or more into the
-// wait.
+// an evidenced wait carry over. Only written rounds count, so the test restarts us once status
+// shows a round 20 s or more into the wait. Status is rewritten on every change and, here, every
+// STATUS_REFRESH_S while nothing changes (the controller's default is 30 s): with 30 s, a change
+// written 10-20 s into the wait (a witness answer late on a loaded machine) puts the next rewrite
+// after the promotion at 40 s, and the test waits in vain.
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { freshMinimumMs } from "../../src/runtime/resume-wait.ts";
 import { FS } from "./support/fixtures.ts";
@@ -14,6 +16,7 @@ import { LiveWorld, NS } from "./support/live-world.ts";
 import { until } from "./support/regions.ts";
 
 const PROMOTE_AFTER_S = 40;
+const STATUS_REFRESH_S = 5;
 const TIMING = {
   probeIntervalMs: 2_000,
   probeTimeoutMs: 1_500,
@@ -28,6 +31,7 @@ const w = new LiveWorld({
   target: { eu: "192.0.2.10", us: "198.51.100.20" },
   witnesses: ["127.0.0.103", "127.0.0.104", "127.0.0.105"],
   promoteAfterS: PROMOTE_AFTER_S,
+  statusRefreshMs: STATUS_REFRESH_S * 1000,
 });
 
 beforeAll(() => w.start(), 240_000);
@@ -46,7 +50,7 @@ it("us's controller restarted 20 s or more into its wait for the stopped eu resu
     return u.timer?.name === "promoteAfter" ? u : undefined;
   });
   const since = Date.parse(suspect.timer!.since);
-  // A later round in status (a change or the 30 s rewrite), the same wait.
+  // A later round in status (a change or the refresh), the same wait.
   const written = await until("us's status rewritten with a later round", 45_000, async () => {
     const u = await w.status("us");
     const at = Date.parse((u.round as { at: string } | null)?.at ?? "");

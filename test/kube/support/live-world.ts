@@ -40,6 +40,8 @@ export interface LiveWorldOptions {
   readonly extraConfig?: string;
   /** Files written into the config folder before the controllers start (name → content). */
   readonly files?: Readonly<Record<string, string>>;
+  /** How often status is rewritten while nothing changes (the controller's default is 30 s). */
+  readonly statusRefreshMs?: number;
 }
 
 export type LiveStatus = Record<string, unknown> & {
@@ -138,6 +140,7 @@ ${this.o.extraConfig ?? ""}`;
       // slow enough for 2 s (leader takeovers here follow a released Lease and stay fast).
       leaseDurationS: LEADER_LEASE_S,
       resyncMs: 3_000,
+      ...(this.o.statusRefreshMs === undefined ? {} : { statusRefreshMs: this.o.statusRefreshMs }),
     });
   }
 
