@@ -44,6 +44,11 @@ export interface RestoredStatus {
    * the first round that does not confirm the loss drops it like any loss timer.
    */
   readonly resume?: { readonly primary: string; readonly since: number } | undefined;
+  /**
+   * What the restore changed of the stored status, in words (the start reason shows it): the
+   * CNPG cluster records a newer epoch than status (restore-start.ts has the window).
+   */
+  readonly adjusted?: string | undefined;
 }
 
 export interface ServiceInput {
@@ -324,7 +329,7 @@ function handoverFailure(c: ServiceContext): string | undefined {
 /** Reasons in words, one per kind of decision; the evidence summary is attached beside them. */
 const WHY = {
   start: (c: ServiceContext) =>
-    `restored: CNPG reports ${c.cnpg.role}${c.cnpg.fenced ? " (fenced)" : ""}, status role ${c.restored?.role ?? "none"}, epoch ${c.epoch}`,
+    `restored: CNPG reports ${c.cnpg.role}${c.cnpg.fenced ? " (fenced)" : ""}, status role ${c.restored?.role ?? "none"}, epoch ${c.epoch}${c.restored?.adjusted ? ` (${c.restored.adjusted})` : ""}`,
   atRisk: (c: ServiceContext) =>
     `primary at risk: ${healthReason(c.spec, c.a, c.lease)}; fencing at ${fenceDeadline(c)} unless it recovers`,
   failsafe: (c: ServiceContext) =>

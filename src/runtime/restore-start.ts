@@ -49,5 +49,11 @@ export function restoreAtStart(
   if (e === undefined || !Number.isFinite(e)) return r;
   if (!r) return { ...NOTHING, epoch: e };
   if (e <= r.epoch) return r;
-  return { ...r, epoch: e, role: r.role === "demoting" ? "standby" : r.role };
+  const finished = r.role === "demoting";
+  return {
+    ...r,
+    epoch: e,
+    role: finished ? "standby" : r.role,
+    adjusted: `status said ${r.role ?? "no role"} at epoch ${r.epoch}; the cluster records epoch ${e}${finished ? ", so the handover finished" : ""}`,
+  };
 }

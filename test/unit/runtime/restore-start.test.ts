@@ -5,7 +5,7 @@ import type { CnpgStatus } from "../../../src/core/evidence.ts";
 import { restoreAtStart } from "../../../src/runtime/restore-start.ts";
 import type { StoredStatus } from "../../../src/runtime/resume-wait.ts";
 import { type ServiceStatusDoc, statusWriteDue } from "../../../src/runtime/service-status.ts";
-import { spec } from "../machines/fixtures.ts";
+import { harness, spec } from "../machines/fixtures.ts";
 
 const timing = { ...spec("us").timing, promoteAfterMs: 300_000 };
 const MARGIN = 10_000;
@@ -40,7 +40,10 @@ describe("restoreAtStart", () => {
     // epoch 2 and demoted; the demotion recorded 2 on the cluster; no round wrote it to status.
     const replica: CnpgStatus = { role: "replica", fenced: true, primary: "us", epoch: 2 };
     const r = restoreAtStart(stored({ role: "primary", primary: "eu" }), replica, timing, MARGIN, 0);
-    expect(r).toEqual(stored({ role: "primary", primary: "eu", epoch: 2 }));
+    expect(r).toEqual({
+      ...stored({ role: "primary", primary: "eu", epoch: 2 }),
+      adjusted: "status said primary at epoch 1; the cluster records epoch 2",
+    });
   });
 
   it("a status still `demoting` under a newer cluster epoch restores a standby: the handover finished", () => {
@@ -48,7 +51,16 @@ describe("restoreAtStart", () => {
     const following: CnpgStatus = { role: "replica", fenced: false, primary: "us", epoch: 2 };
     const demoting = stored({ role: "demoting", primary: "eu" });
     const r = restoreAtStart(demoting, following, timing, MARGIN, 0);
-    expect(r).toEqual(stored({ role: "standby", primary: "eu", epoch: 2 }));
+    expect(r).toEqual({
+      ...stored({ role: "standby", primary: "eu", epoch: 2 }),
+      adjusted: "status said demoting at epoch 1; the cluster records epoch 2, so the handover finished",
+    });
+    // The start reason says what was stored and why the restore differs from it.
+    const h = harness("eu", { cnpg: following, restored: r! });
+    expect(h.state()).toBe("standby.following");
+    expect(h.ctx().decision.reason).toBe(
+      "restored: CNPG reports replica, status role standby, epoch 2 (status said demoting at epoch 1; the cluster records epoch 2, so the handover finished)",
+    );
     // Mid-handover (the cluster holds our own epoch): still demoting.
     const mid: CnpgStatus = { ...following, epoch: 1 };
     expect(restoreAtStart(demoting, mid, timing, MARGIN, 0)?.role).toBe("demoting");
