@@ -151,7 +151,7 @@ describe("transport paths and bounded time", () => {
     const hole: Socket = createSocket("udp4");
     await new Promise<void>((r) => hole.bind(0, "127.0.0.1", () => r()));
     const holePort = (hole.address() as { port: number }).port;
-    w.pause();
+    await w.pause();
     try {
       const stopped = transportFor(w);
       const blackhole = new Rfc2136LeaseTransport(
@@ -270,8 +270,7 @@ describe("the lease over a majority of three real witnesses", () => {
     const eu = new MajorityLeaseDriver("eu", s, transports(), p);
     expect((await eu.tryAcquire()).kind).toBe("acquired");
     const [, b2, k1] = trio.witnesses;
-    b2!.pause();
-    k1!.pause();
+    await Promise.all([b2!.pause(), k1!.pause()]);
     try {
       const renewFrom = now();
       const deadline = eu.holdsUntil()!;

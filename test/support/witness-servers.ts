@@ -4,7 +4,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,8 +30,11 @@ export interface RunningWitness {
   readonly kind: ServerKind;
   readonly input: WitnessServerInput;
   readonly key: TsigKey;
-  /** Freeze the process (SIGSTOP): it keeps its sockets but answers nothing. */
-  pause(): void;
+  /**
+   * Freeze the process (SIGSTOP): it keeps its sockets but answers nothing. Resolves once every
+   * thread of it is stopped (kill() returns when the signal is queued, not when it took effect).
+   */
+  pause(): Promise<void>;
   resume(): void;
   /** Kill it (the address then answers ICMP port unreachable → ECONNREFUSED). */
   kill(): Promise<void>;
@@ -110,6 +113,32 @@ function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   }
 }
 
+/** The scheduler states of a process's threads (/proc/PID/task/TID/stat, field 3). */
+function threadStates(pid: number): string[] {
+  const dir = `/proc/${pid}/task`;
+  return readdirSync(dir).map((tid) => {
+    try {
+      const stat = readFileSync(join(dir, tid, "stat"), "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? "?";
+    } catch {
+      return "gone";
+    }
+  });
+}
+
+async function untilStopped(name: string, child: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${name}: no process to stop`);
+  const end = Date.now() + 2000;
+  let states: string[] = [];
+  while (Date.now() < end) {
+    states = threadStates(pid);
+    if (states.every((s) => s === "T" || s === "t" || s === "gone")) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${name} (pid ${pid}) not stopped 2 s after SIGSTOP: thread states ${states.join(" ")}`);
+}
+
 async function waitExit(child: ChildProcess, ms: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
@@ -178,7 +207,10 @@ export async function startWitness(
     kind,
     input,
     key,
-    pause: () => signalGroup(child, "SIGSTOP"),
+    async pause() {
+      signalGroup(child, "SIGSTOP");
+      await untilStopped(name, child);
+    },
     resume: () => signalGroup(child, "SIGCONT"),
     async kill() {
       signalGroup(child, "SIGCONT");
