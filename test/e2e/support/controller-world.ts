@@ -157,6 +157,11 @@ export class ControllerWorld {
     return this.topology.node(node).address;
   }
 
+  /** The witness node (w1…) whose address status names, or the address itself. */
+  private nameOfAddress(a: string): string {
+    return this.witnesses.find((n) => this.address(n) === a) ?? a;
+  }
+
   /** A BIND 9 lease witness in node n's namespace on its address:53 (test/support/witness-server-config.ts). */
   private async startLeaseWitness(n: string): Promise<void> {
     const dir = join(this.dir, `bind-${n}`);
@@ -349,6 +354,8 @@ ${lease}`;
         epoch?: number;
         timer?: { name: string } | null;
         lease?: { lastAttempt?: { epoch: number; seq: number } | null } | null;
+        quorum?: string;
+        witnesses?: { name: string; self: string; peers: Record<string, string> }[];
       };
       const cnpgPrimary = (cluster.spec as { replica?: { primary?: string } }).replica?.primary ?? "";
       const cst = (cluster.status ?? {}) as { phase?: string; demotionToken?: string };
@@ -367,6 +374,15 @@ ${lease}`;
         // readiness gate lets the writers' traffic in.
         writable: alive && cnpgPrimary === `pg-${r}` && open,
         ...(st.lease ? { leaseAttempt: st.lease.lastAttempt ?? null } : {}),
+        evidence: [
+          `quorum ${st.quorum ?? "?"}`,
+          ...(st.witnesses ?? []).map(
+            (w) =>
+              `${this.nameOfAddress(w.name)} self=${w.self}${Object.entries(w.peers)
+                .map(([p, v]) => ` ${p}=${v}`)
+                .join("")}`,
+          ),
+        ].join("; "),
       };
     } catch (e) {
       return {

@@ -20,6 +20,12 @@ export interface RegionSample {
   readonly writable: boolean;
   /** Lease mode: status.lease.lastAttempt, the highest lease value ever attempted (never reused). */
   readonly leaseAttempt?: { readonly epoch: number; readonly seq: number } | null;
+  /**
+   * The witness evidence of the status last written: the quorum ("2/3") and per witness its
+   * self check and its view of every peer, e.g. "w1 self=ok eu=down ap=up". For a failure's
+   * report (status is written when it changes, so this lags the controller by at most a round).
+   */
+  readonly evidence?: string;
   readonly error?: string;
 }
 

@@ -207,8 +207,18 @@ export function scenarioKit(world: () => ControllerWorld, kit: KitOptions) {
       `${name}: ${row.verdict}; detection ${row.detectionMs ?? "-"} ms, promotion ${row.promotionMs ?? "-"} ms, DNS ${row.dnsSwitchMs ?? "-"} ms\n  ${row.transitions.join("\n  ")}\n  ${row.checks.map((c) => `${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`).join("\n  ")}`,
     );
     if (row.verdict === "fail")
-      for (const r of world().regions)
+      for (const r of world().regions) {
+        // The witness evidence each time it changed in the samples (status as last written).
+        let last = "";
+        const changes: string[] = [];
+        for (const s of rec.samples) {
+          const ev = s.regions[r]?.evidence ?? "";
+          if (ev !== last) changes.push(`${(s.t / 1000).toFixed(1)} s ${ev}`);
+          last = ev;
+        }
+        console.log(`--- ${r} witness evidence in status\n  ${changes.join("\n  ")}`);
         console.log(`--- ${r} controller log (tail)\n${world().controllerLog(r).slice(-4000)}`);
+      }
     if (err) throw err;
     expect(row.checks.filter((c) => !c.ok)).toEqual([]);
   }
