@@ -359,7 +359,7 @@ export class ControllerMetrics implements NotifyObserver {
     });
     this.leader = new Gauge({
       name: "splitguard_controller_leader",
-      help: "1 while this controller replica holds the leader Lease (only the leader actuates); set on every renewal outcome and every probe round, so a lapse (a renewal that landed later than the Lease duration) shows as 0.",
+      help: "1 while this controller replica holds the leader Lease (only the leader actuates); 0 from the moment a renewal is late (its last one plus the Lease duration), not only when one fails.",
       labelNames: ["region"],
       registers,
     });

@@ -79,6 +79,8 @@ export class LeaderElector {
   /** Local time until which this replica may act as leader (last successful write + duration). */
   private leadUntil = 0;
   private timer: unknown;
+  /** Fires at leadUntil: a renewal that has not landed by then ends leadership (a lapse). */
+  private lapseTimer: unknown;
   private stopped = false;
 
   constructor(private readonly o: LeaderElectorOptions) {}
@@ -123,7 +125,17 @@ export class LeaderElector {
         });
       // resourceVersion makes this a compare-and-swap: a competing write in between gives 409.
       else await this.o.client.update(this.path, { ...current, spec: action.spec });
+      // Counted from before the read: the holder's claim can only be older than this, never newer.
       this.leadUntil = now + d * 1000;
+      // A renewal can land after leadUntil (a slow API server): then it does not make us leader.
+      const left = this.leadUntil - this.o.clock.now();
+      if (left <= 0) return this.set(false);
+      // Leadership lapses by itself at leadUntil unless the next renewal lands before; reported
+      // like any loss, so the log and the leader gauge show it (docs/controller.md).
+      this.o.clock.clearTimeout(this.lapseTimer);
+      this.lapseTimer = this.o.clock.setTimeout(() => {
+        if (this.o.clock.now() >= this.leadUntil) this.set(false);
+      }, left);
       return this.set(true);
     } catch {
       return this.set(false);
@@ -145,6 +157,7 @@ export class LeaderElector {
   async stop(release = true): Promise<void> {
     this.stopped = true;
     this.o.clock.clearTimeout(this.timer);
+    this.o.clock.clearTimeout(this.lapseTimer);
     if (release && this.leading) {
       try {
         const cur = await this.o.client.get(this.path);

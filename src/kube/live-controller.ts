@@ -107,12 +107,7 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
       if (zone.update(view)) log.log("debug", "zone updated", { serial: zone.serial });
     },
     observer: {
-      round: (r, quorum) => {
-        runtimeMetrics.round(r, quorum);
-        // The elector reports a failed renewal; a lapse (a renewal that landed too late) is seen
-        // only by asking, which the runtime does every round: the gauge follows the same answer.
-        runtimeMetrics.setLeader(controller.elector.isLeader());
-      },
+      round: (r, quorum) => runtimeMetrics.round(r, quorum),
       transition: (service, from, to) => runtimeMetrics.transition(service, from, to),
       promoted: (service) => runtimeMetrics.promoted(service),
       served: (host, records) => runtimeMetrics.served(host, records),
