@@ -46,7 +46,7 @@ export interface LiveControllerOptions {
    * Status is written on every change and at least this often (default STATUS_REFRESH_MS, 30 s).
    * Tests: a shorter refresh so a resumed wait's written round is never more than this behind.
    */
-  readonly statusRefreshMs?: number;
+  readonly statusRefreshMs?: number | undefined;
   /** Tests: a prober that asks the witnesses at other ports than the config's 53. */
   readonly probePlan?: (plan: ProbePlan) => ProbePlan;
 }
@@ -101,7 +101,7 @@ export async function startLiveController(o: LiveControllerOptions): Promise<Liv
     clock: o.clock,
     world,
     log,
-    ...(o.statusRefreshMs === undefined ? {} : { statusRefreshMs: o.statusRefreshMs }),
+    statusRefreshMs: o.statusRefreshMs,
     staticView,
     onZone: (view) => {
       if (zone.update(view)) log.log("debug", "zone updated", { serial: zone.serial });

@@ -66,7 +66,7 @@ export interface RegionRuntimeOptions {
   readonly onZone: (view: ZoneView) => void;
   readonly observer?: RuntimeObserver | undefined;
   /** Status is written on every change, and at least this often while nothing changes. */
-  readonly statusRefreshMs?: number;
+  readonly statusRefreshMs?: number | undefined;
   /** Lease mode: a lease driver per lease-mode service; without it such services are held. */
   readonly lease?: LeaseFactory | undefined;
 }

@@ -140,7 +140,7 @@ ${this.o.extraConfig ?? ""}`;
       // slow enough for 2 s (leader takeovers here follow a released Lease and stay fast).
       leaseDurationS: LEADER_LEASE_S,
       resyncMs: 3_000,
-      ...(this.o.statusRefreshMs === undefined ? {} : { statusRefreshMs: this.o.statusRefreshMs }),
+      statusRefreshMs: this.o.statusRefreshMs,
     });
   }
 
