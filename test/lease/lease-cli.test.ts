@@ -182,9 +182,10 @@ describe("splitguard lease status", () => {
 
   // This used to flake (twice in ~15 runs: the SIGSTOPped Knot still answered and the command exited
   // 0) and was retried. The cause: kill() returns once SIGSTOP is queued, and the other threads of
-  // a multi-threaded server stop only after the thread that takes the signal runs, which on a
-  // loaded machine can be after the query arrived. pause() now waits until /proc shows every
-  // thread stopped (witness-servers.ts).
+  // a multi-threaded server stop only after the thread that takes the signal runs. Measured on
+  // 2026-11-22 (200 SIGSTOPs each, idle): a query sent right after kill() was answered 38 times by
+  // named and 44 times by knotd; sent once /proc shows every thread stopped, 0 times (also 0 with
+  // two CPU burners beside it). pause() now waits for that (witness-servers.ts).
   it("reports a stopped witness as an error with its name and a bounded latency (exit 1)", async () => {
     const k = trio.witnesses[2]!;
     await k.pause();
