@@ -1,7 +1,8 @@
 // A tiny UDP tool for the netns tests, run inside a namespace with `ip netns exec`:
 //   node udp-count.mjs listen ADDRESS PORT SECONDS [EXPECT]
-//                                                    prints how many datagrams arrived, then exits
-//                                                    (after SECONDS, or once EXPECT have arrived)
+//                                                    prints how many datagrams arrived, then exits:
+//                                                    once EXPECT have arrived, when a line "stop"
+//                                                    (or the end) comes on stdin, or after SECONDS
 //   node udp-count.mjs send ADDRESS PORT COUNT       sends COUNT datagrams, 2 ms apart
 //   node udp-count.mjs echo ADDRESS PORT SECONDS     echoes every datagram back for SECONDS
 //   node udp-count.mjs rtt ADDRESS PORT COUNT        COUNT round trips, one at a time; prints the
@@ -14,10 +15,14 @@ const s = createSocket("udp4");
 if (mode === "listen") {
   let count = 0;
   const expect = Number(process.argv[6] ?? Number.POSITIVE_INFINITY);
+  let finished = false;
   const done = () => {
+    if (finished) return;
+    finished = true;
     clearTimeout(timer);
     process.stdout.write(`${count}\n`);
     s.close();
+    process.stdin.destroy();
   };
   s.on("message", () => {
     count++;
@@ -25,6 +30,12 @@ if (mode === "listen") {
   });
   s.bind(port, address, () => process.stdout.write("ready\n"));
   const timer = setTimeout(done, Number(n) * 1000);
+  let input = "";
+  process.stdin.on("data", (d) => {
+    input += d.toString();
+    if (input.includes("stop\n")) done();
+  });
+  process.stdin.on("end", done);
 } else if (mode === "send") {
   let sent = 0;
   const tick = () => {
