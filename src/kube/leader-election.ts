@@ -76,7 +76,10 @@ export interface LeaderElectorOptions {
 export class LeaderElector {
   private observed: Observed | undefined;
   private leading = false;
-  /** Local time until which this replica may act as leader (last successful write + duration). */
+  /**
+   * Local time until which this replica may act as leader (last successful write + duration); 0
+   * while no write of this elector has landed.
+   */
   private leadUntil = 0;
   private timer: unknown;
   /** Fires at leadUntil: a renewal that has not landed by then ends leadership (a lapse). */
@@ -153,12 +156,17 @@ export class LeaderElector {
     return loop();
   }
 
-  /** Stop renewing; with release, give the lease up so another replica takes over at once. */
+  /**
+   * Stop renewing; with release, give the lease up so another replica takes over at once. Released
+   * whenever the Lease names this replica, not only while it counts itself leader: after a lapse
+   * (a renewal that landed late) the Lease still names it, and keeping it would make the successor
+   * wait out a whole duration.
+   */
   async stop(release = true): Promise<void> {
     this.stopped = true;
     this.o.clock.clearTimeout(this.timer);
     this.o.clock.clearTimeout(this.lapseTimer);
-    if (release && this.leading) {
+    if (release && this.leadUntil > 0) {
       try {
         const cur = await this.o.client.get(this.path);
         if ((cur.spec as LeaseSpec).holderIdentity === this.o.identity)

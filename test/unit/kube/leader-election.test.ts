@@ -57,6 +57,7 @@ function leaseApi() {
     release: () => {
       for (const r of held.splice(0)) r();
     },
+    holder: () => (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity,
   };
 }
 
@@ -73,6 +74,14 @@ describe("LeaderElector", () => {
     });
     await e.start();
     return e;
+  };
+
+  /** The renewal hung since 1 s (so good until 4 s) lands at 4.5 s. */
+  const landLate = async (api: ReturnType<typeof leaseApi>, clock: ManualClock) => {
+    api.holdWrites(false);
+    await clock.advanceTo(4_500);
+    api.release();
+    await clock.advanceTo(4_501);
   };
 
   it("renewing in time keeps leadership without a change", async () => {
@@ -97,17 +106,28 @@ describe("LeaderElector", () => {
     await clock.advanceTo(3_000);
     expect(e.isLeader()).toBe(false);
     expect(changes, "the lapse is reported at the Lease's end").toEqual([true, false]);
-    // The hung renewal (started at 1 s, so good until 4 s) lands at 4.5 s: too late to lead.
-    api.holdWrites(false);
-    await clock.advanceTo(4_500);
-    api.release();
-    await clock.advanceTo(4_501);
-    expect(e.isLeader()).toBe(false);
+    await landLate(api, clock);
+    expect(e.isLeader(), "too late to lead").toBe(false);
     expect(changes).toEqual([true, false]);
     // The next renewal lands at once: leader again.
     await clock.advanceTo(6_000);
     expect(e.isLeader()).toBe(true);
     expect(changes).toEqual([true, false, true]);
     await e.stop(false);
+  });
+
+  it("a replica whose leadership lapsed still releases the Lease that names it when it stops", async () => {
+    const api = leaseApi();
+    const clock = new ManualClock();
+    const changes: boolean[] = [];
+    const e = await start(api, clock, changes);
+    api.holdWrites(true);
+    await clock.advanceTo(3_000);
+    expect(changes).toEqual([true, false]);
+    await landLate(api, clock);
+    expect(e.isLeader()).toBe(false);
+    expect(api.holder()).toBe("eu-0");
+    await e.stop();
+    expect(api.holder(), "released, so a successor need not wait out the duration").toBe("");
   });
 });
