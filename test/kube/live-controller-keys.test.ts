@@ -15,6 +15,7 @@ import { jsonLogger } from "../../src/log.ts";
 import { systemClock } from "../../src/shell/system-clock.ts";
 import { freePort } from "../support/dns-client.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "./support/kube-env.ts";
+import { LEADER_LEASE_S } from "./support/regions.ts";
 
 const ZONE = "gslb.example.com";
 const K1 = Buffer.from("rotation-old-key-0123456789abcdef");
@@ -61,7 +62,7 @@ rateLimit: { enabled: false }
     clock: systemClock,
     log: jsonLogger((l) => logs.push(l.trimEnd()), systemClock.now, "info"),
     listen,
-    leaseDurationS: 10, // as in support/live-world.ts (docs/controller.md: a lapse restarts the machines)
+    leaseDurationS: LEADER_LEASE_S,
     resyncMs: 3_000,
     // Keep what the prober is given; it probes nothing reachable here.
     probePlan: (p) => {

@@ -24,7 +24,7 @@ import { promisify } from "node:util";
 import type { KubeObject } from "../../../src/kube/kube-client.ts";
 import { CLUSTER, FS, gatedPod } from "../../kube/support/fixtures.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "../../kube/support/kube-env.ts";
-import { gates, regionNamespace } from "../../kube/support/regions.ts";
+import { gates, LEADER_LEASE_S, regionNamespace } from "../../kube/support/regions.ts";
 import {
   renderBindConf,
   renderZoneFile,
@@ -236,11 +236,9 @@ ${lease}`;
       kubeconfig,
       "--identity",
       `${r}-0`,
-      // 10 s, not shorter: leadership lapses when a renewal does not land within the duration, and
-      // a lapse restarts the machines (docs/controller.md); with 2 s, a loaded CI machine's API
-      // server was slow enough. A restarted controller keeps its identity and renews at once.
+      // A restarted controller keeps its identity and renews its Lease at once.
       "--lease-duration",
-      "10",
+      String(LEADER_LEASE_S),
     ]);
     const log = (d: Buffer) => appendFileSync(logFile, d);
     proc.stdout?.on("data", log);

@@ -17,13 +17,11 @@ import { freePort } from "../../support/dns-client.ts";
 import { startUnbound, type Unbound } from "../../witness/support/unbound.ts";
 import { CLUSTER, FS } from "./fixtures.ts";
 import { type KubeEnv, startKubeEnvWithCrds } from "./kube-env.ts";
-import { regionNamespace, until } from "./regions.ts";
+import { LEADER_LEASE_S, regionNamespace, until } from "./regions.ts";
 
 export const run = promisify(execFile);
 export const ZONE = "gslb.example.com";
 export const NS = "sg";
-/** The controllers' leader Lease duration in seconds (see startController). */
-const LEADER_LEASE_S = 10;
 export type R = "eu" | "us";
 
 export interface LiveWorldOptions {
@@ -135,9 +133,6 @@ ${this.o.extraConfig ?? ""}`;
       log: jsonLogger((l) => this.logs.push(`[${identity}] ${l.trimEnd()}`), systemClock.now, "info"),
       listen: { host: listen, port: 53 },
       metrics: { host: "127.0.0.1", port: await freePort("127.0.0.1") },
-      // 10 s, not shorter: leadership lapses when a renewal does not land within the duration, and
-      // a lapse restarts the machines (docs/controller.md); a loaded CI machine's API server is
-      // slow enough for 2 s (leader takeovers here follow a released Lease and stay fast).
       leaseDurationS: LEADER_LEASE_S,
       resyncMs: 3_000,
       statusRefreshMs: this.o.statusRefreshMs,

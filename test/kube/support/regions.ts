@@ -13,6 +13,15 @@ import type { KubeEnv } from "./kube-env.ts";
 /** Every controller log line of the current test file (printed when a test fails). */
 export const trace: string[] = [];
 
+/**
+ * The leader Lease duration (s) of the test controllers that run machines (live-world.ts, the keys
+ * test, the e2e controllers): leadership lapses when a renewal does not land within it, and a lapse
+ * restarts the machines (docs/controller.md); with 2 s a loaded CI machine's API server was slow
+ * enough. Takeovers in these tests follow a released Lease, so they stay fast. startController below
+ * keeps 2 s: it runs only the reconciler, and one of its tests waits out an unreleased Lease.
+ */
+export const LEADER_LEASE_S = 10;
+
 export class HeartbeatBus {
   private reports = new Map<string, { report: PeerServiceReport; at: number }>();
   private listeners: ((region: string, service: string) => void)[] = [];
